@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c — the `iofab` command.
+ *
+ * Exit status: 0 success (every expectation met), 1 an expectation not met, 2 bad input or
+ * usage (nothing is run and no output file is written).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "groups.h"
+#include "platform.h"
+#include "report.h"
+#include "scenario.h"
+
+#define IOFAB_VERSION "0.1.0"
+
+enum { EXIT_OK = 0, EXIT_MISMATCH = 1, EXIT_BAD_INPUT = 2 };
+
+static void usage(FILE *out)
+{
+	fputs("usage: iofab COMMAND [options] FILE\n"
+	      "\n"
+	      "commands:\n"
+	      "  groups PLATFORM.yaml [--format text|json] [--explain]\n"
+	      "        IOMMU groups as Linux forms them, one sysfs path per function\n"
+	      "  topo PLATFORM.yaml\n"
+	      "        the enumerated topology: bus numbers, windows, BARs, ACS\n"
+	      "  run SCENARIO.yaml [--json FILE]\n"
+	      "        run a scenario; exit 0 when every expectation holds, 1 when one does not\n"
+	      "  version\n"
+	      "\n"
+	      "Bad input exits with status 2 and messages of the form FILE:LINE:COL: what is wrong.\n"
+	      "Documentation: docs/platform-format.md, docs/scenario-format.md.\n",
+	      out);
+}
+
+static int print_errors(yerrs_t *e)
+{
+	for (unsigned i = 0; i < e->n; i++)
+		fprintf(stderr, "%s\n", e->msgs[i]);
+	if (e->dropped)
+		fprintf(stderr, "(%u more errors not shown)\n", e->dropped);
+	yerrs_free(e);
+	return EXIT_BAD_INPUT;
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fputs("iofab: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n(run 'iofab help' for usage)\n", stderr);
+	return EXIT_BAD_INPUT;
+}
+
+static int cmd_groups(int argc, char **argv)
+{
+	const char *file = NULL, *format = "text";
+	bool explain = false;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--format")) {
+			if (++i >= argc)
+				return bad_usage("%s needs a value (text or json)", "--format");
+			format = argv[i];
+			if (strcmp(format, "text") && strcmp(format, "json"))
+				return bad_usage("unknown --format '%s' (expected text or json)", format);
+		} else if (!strcmp(argv[i], "--explain")) {
+			explain = true;
+		} else if (argv[i][0] == '-') {
+			return bad_usage("unknown option '%s' for 'groups'", argv[i]);
+		} else if (file) {
+			return bad_usage("one platform file at a time ('%s' is extra)", argv[i]);
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file)
+		return bad_usage("%s: missing PLATFORM.yaml", "groups");
+	yerrs_t errs = {0};
+	platform_t p;
+	if (!platform_load(&p, file, &errs))
+		return print_errors(&errs);
+	iommu_groups_t g;
+	if (!groups_compute(&p, &g)) {
+		platform_free(&p);
+		fputs("iofab: out of memory\n", stderr);
+		return EXIT_BAD_INPUT;
+	}
+	if (!strcmp(format, "json"))
+		report_groups_json(stdout, &p, &g);
+	else {
+		report_groups_text(stdout, &p, &g, explain);
+		report_groups_warnings(stderr, &p, &g);
+	}
+	groups_free(&g);
+	platform_free(&p);
+	return EXIT_OK;
+}
+
+static int cmd_topo(int argc, char **argv)
+{
+	if (argc != 1 || argv[0][0] == '-')
+		return bad_usage("%s: expected exactly one PLATFORM.yaml", "topo");
+	yerrs_t errs = {0};
+	platform_t p;
+	if (!platform_load(&p, argv[0], &errs))
+		return print_errors(&errs);
+	report_topology(stdout, &p);
+	platform_free(&p);
+	return EXIT_OK;
+}
+
+/* Writes the JSON report next to its destination and renames it into place, so a reader
+ * never sees a partial file. */
+static bool write_json(const char *path, const scenario_t *s)
+{
+	size_t n = strlen(path) + 8;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return false;
+	snprintf(tmp, n, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		free(tmp);
+		return false;
+	}
+	report_run_json(f, s);
+	bool ok = !ferror(f);
+	ok &= fclose(f) == 0;
+	ok = ok && rename(tmp, path) == 0;
+	if (!ok)
+		remove(tmp);
+	free(tmp);
+	return ok;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	const char *file = NULL, *json = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			if (++i >= argc)
+				return bad_usage("%s needs a file name", "--json");
+			json = argv[i];
+		} else if (argv[i][0] == '-') {
+			return bad_usage("unknown option '%s' for 'run'", argv[i]);
+		} else if (file) {
+			return bad_usage("one scenario at a time ('%s' is extra)", argv[i]);
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file)
+		return bad_usage("%s: missing SCENARIO.yaml", "run");
+	yerrs_t errs = {0};
+	scenario_t s;
+	if (!scenario_load(&s, file, &errs))
+		return print_errors(&errs);
+	if (!scenario_run(&s)) {
+		scenario_free(&s);
+		fputs("iofab: out of memory\n", stderr);
+		return EXIT_BAD_INPUT;
+	}
+	if (json && !write_json(json, &s)) {
+		fprintf(stderr, "iofab: cannot write %s\n", json);
+		scenario_free(&s);
+		return EXIT_BAD_INPUT;
+	}
+	report_run_text(stdout, &s);
+	uint32_t met, not_met, none;
+	scenario_tally(&s, &met, &not_met, &none);
+	scenario_free(&s);
+	return not_met ? EXIT_MISMATCH : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_BAD_INPUT;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "groups"))
+		return cmd_groups(argc - 2, argv + 2);
+	if (!strcmp(cmd, "topo"))
+		return cmd_topo(argc - 2, argv + 2);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("iofab %s\n", IOFAB_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	return bad_usage("unknown command '%s'", cmd);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * platform.h — a platform: the hardware (a PCIe fabric and a memory map) described by a
+ * platforms/NAME.yaml file, plus the kernel policy that decides how Linux sees it (whether ACS
+ * is enabled before IOMMU groups form, ATS, quirks, the ACS override patch).
+ *
+ * The format is documented in docs/platform-format.md.
+ */
+#ifndef IOFAB_PLATFORM_H
+#define IOFAB_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pcie.h"
+#include "ydoc.h"
+
+#define PLATFORM_MAX_IDS 32
+
+/* The kernel policy in force when IOMMU groups are formed. */
+typedef struct kernel_policy {
+	/* Linux's IOMMU driver called pci_request_acs() before the PCI devices were added, so
+	 * pci_enable_acs() set control |= capability & {SV, RR, CR, UF} on every function. */
+	bool enable_acs;
+	/* ATS in use (false is `pci=noats`: Linux then also enables Translation Blocking). */
+	bool ats;
+	/* The out-of-tree pcie_acs_override= patch. */
+	bool override_downstream;
+	bool override_multifunction;
+	uint32_t override_ids[PLATFORM_MAX_IDS]; /* vendor << 16 | device */
+	unsigned noverride_ids;
+	/* Device-specific ACS quirks: vendor:device pairs that isolate without an ACS capability
+	 * (pci_dev_specific_acs_enabled). */
+	uint32_t quirk_ids[PLATFORM_MAX_IDS];
+	unsigned nquirks;
+} kernel_policy_t;
+
+typedef struct platform {
+	char name[PCIE_NAME_MAX];
+	char *description;
+	char *file;
+	pcie_fabric_t fabric;
+	kernel_policy_t kernel;
+	bool enumerate;           /* bus numbers and BARs assigned by the enumeration pass */
+	uint16_t *acs_ctrl_firmware; /* per function: ACS Control as the platform file left it */
+	unsigned *line;           /* per function: line of its description, for messages */
+} platform_t;
+
+/* Loads and enumerates a platform file. On any error, records messages in errs, leaves *p
+ * freed, and returns false. */
+bool platform_load(platform_t *p, const char *file, yerrs_t *errs);
+
+/* Loads a platform from the mapping at cursor c (a scenario may inline one). `file` names the
+ * file for messages. */
+bool platform_load_node(platform_t *p, const ycur_t *c, yerrs_t *errs);
+
+void platform_free(platform_t *p);
+
+/* Formats a function as "SSSS:BB:DD.F". buf needs 13 bytes. */
+void platform_bdf(const platform_t *p, int32_t fn, char *buf, size_t size);
+
+/* Finds a function by name or by "SSSS:BB:DD.F" / "BB:DD.F". */
+int32_t platform_find(const platform_t *p, const char *ref);
+
+/* Parses "SSSS:BB:DD.F" or "BB:DD.F" into segment and routing ID. */
+bool platform_parse_bdf(const char *s, uint16_t *segment, uint16_t *id);
+
+/* True when a quirk entry names this function's vendor:device. */
+bool platform_quirk_matches(const platform_t *p, const pcie_func_t *fn);
+
+/* Names of ACS bits: "SV TB RR CR UF EC DT" subset as text ("-" when none). */
+void acs_bits_text(uint16_t bits, char *buf, size_t size);
+
+#endif /* IOFAB_PLATFORM_H */

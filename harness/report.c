@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/* report.c — see report.h. */
+#include "report.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "jsonw.h"
+
+/* --- groups ---------------------------------------------------------------------------- */
+
+/* Functions sorted by group, then by probe order: the order `ls` shows sysfs in. */
+static void for_each_by_group(const platform_t *p, const iommu_groups_t *g,
+			      void (*fn)(FILE *, const platform_t *, const iommu_groups_t *, int32_t,
+					 bool),
+			      FILE *out, bool explain)
+{
+	for (uint32_t grp = 0; grp < g->n; grp++)
+		for (uint32_t k = 0; k < p->fabric.nfuncs; k++) {
+			int32_t i = g->order[k];
+			if (g->of[i] == (int32_t)grp)
+				fn(out, p, g, i, explain);
+		}
+}
+
+static void group_line(FILE *out, const platform_t *p, const iommu_groups_t *g, int32_t i,
+		       bool explain)
+{
+	char bdf[16];
+	platform_bdf(p, i, bdf, sizeof bdf);
+	fprintf(out, "/sys/kernel/iommu_groups/%d/devices/%s\n", g->of[i], bdf);
+	if (!explain)
+		return;
+	const pcie_func_t *fn = &p->fabric.funcs[i];
+	fprintf(out, "    # %s, %s: %s", fn->name, pcie_func_kind(fn), group_why_text(g->why[i]));
+	if (g->with[i] != PCIE_NONE) {
+		char w[16];
+		platform_bdf(p, g->with[i], w, sizeof w);
+		fprintf(out, " %s (%s)", w, p->fabric.funcs[g->with[i]].name);
+	}
+	fputc('\n', out);
+}
+
+void report_groups_text(FILE *out, const platform_t *p, const iommu_groups_t *g, bool explain)
+{
+	for_each_by_group(p, g, group_line, out, explain);
+}
+
+void report_groups_warnings(FILE *out, const platform_t *p, const iommu_groups_t *g)
+{
+	for (uint32_t k = 0; k < g->nrefused; k++) {
+		const sid_refusal_t *r = &g->refused[k];
+		char a[16], b[16];
+		platform_bdf(p, r->func, a, sizeof a);
+		platform_bdf(p, r->holder, b, sizeof b);
+		fprintf(out,
+			"warning: %s (%s): arm-smmu-v3 refuses it: stream 0x%04x already in tree, held "
+			"by %s (%s) through the same DMA alias; it has no IOMMU group\n",
+			a, p->fabric.funcs[r->func].name, r->sid, b, p->fabric.funcs[r->holder].name);
+	}
+}
+
+void report_groups_json(FILE *out, const platform_t *p, const iommu_groups_t *g)
+{
+	jw_t j;
+	jw_init(&j, out);
+	jw_obj(&j);
+	jw_kstr(&j, "schema", "iofab-groups/1");
+	jw_kstr(&j, "platform", p->name);
+	jw_key(&j, "kernel");
+	jw_obj(&j);
+	jw_kbool(&j, "enable_acs", p->kernel.enable_acs);
+	jw_kbool(&j, "ats", p->kernel.ats);
+	jw_obj_end(&j);
+	jw_key(&j, "groups");
+	jw_arr(&j);
+	for (uint32_t grp = 0; grp < g->n; grp++) {
+		jw_obj(&j);
+		jw_ku64(&j, "group", grp);
+		jw_key(&j, "devices");
+		jw_arr(&j);
+		for (uint32_t k = 0; k < p->fabric.nfuncs; k++) {
+			int32_t i = g->order[k];
+			if (g->of[i] != (int32_t)grp)
+				continue;
+			const pcie_func_t *fn = &p->fabric.funcs[i];
+			char bdf[16], alias[16];
+			platform_bdf(p, i, bdf, sizeof bdf);
+			tlp_format_bdf(alias, sizeof alias, p->fabric.rcs[fn->rc].segment,
+				       g->dma_alias[i]);
+			jw_obj(&j);
+			jw_kstr(&j, "bdf", bdf);
+			jw_kstr(&j, "name", fn->name);
+			jw_kstr(&j, "kind", pcie_func_kind(fn));
+			jw_kstr(&j, "dma_alias", alias);
+			jw_kstr(&j, "why", group_why_text(g->why[i]));
+			if (g->with[i] != PCIE_NONE)
+				jw_kstr(&j, "with", p->fabric.funcs[g->with[i]].name);
+			else {
+				jw_key(&j, "with");
+				jw_null(&j);
+			}
+			jw_obj_end(&j);
+		}
+		jw_arr_end(&j);
+		jw_obj_end(&j);
+	}
+	jw_arr_end(&j);
+	jw_key(&j, "refused");
+	jw_arr(&j);
+	for (uint32_t k = 0; k < g->nrefused; k++) {
+		char a[16], b[16];
+		platform_bdf(p, g->refused[k].func, a, sizeof a);
+		platform_bdf(p, g->refused[k].holder, b, sizeof b);
+		jw_obj(&j);
+		jw_kstr(&j, "bdf", a);
+		jw_kstr(&j, "name", p->fabric.funcs[g->refused[k].func].name);
+		jw_ku64(&j, "stream_id", g->refused[k].sid);
+		jw_kstr(&j, "held_by", b);
+		jw_obj_end(&j);
+	}
+	jw_arr_end(&j);
+	jw_obj_end(&j);
+}
+
+/* --- topology -------------------------------------------------------------------------- */
+
+static void topo_func(FILE *out, const platform_t *p, int32_t i, int depth)
+{
+	const pcie_func_t *fn = &p->fabric.funcs[i];
+	char bdf[16];
+	platform_bdf(p, i, bdf, sizeof bdf);
+	fprintf(out, "%*s%s %-14s %s [%04x:%04x]", depth * 2, "", bdf, fn->name,
+		pcie_func_kind(fn), fn->vendor_id, fn->device_id);
+	if (fn->multifunction)
+		fputs(" multi-function", out);
+	if (fn->is_bridge)
+		fprintf(out, " bus [%02x-%02x]", fn->secondary_bus, fn->subordinate_bus);
+	fputc('\n', out);
+	if (fn->is_bridge) {
+		if (fn->mem.base <= fn->mem.limit)
+			fprintf(out, "%*s  mem  [0x%" PRIx64 "-0x%" PRIx64 "]\n", depth * 2, "",
+				fn->mem.base, fn->mem.limit);
+		if (fn->pref.base <= fn->pref.limit)
+			fprintf(out, "%*s  pref [0x%" PRIx64 "-0x%" PRIx64 "]\n", depth * 2, "",
+				fn->pref.base, fn->pref.limit);
+	}
+	for (int b = 0; b < PCIE_MAX_BARS; b++)
+		if (fn->bars[b].size)
+			fprintf(out, "%*s  BAR%d [0x%" PRIx64 "-0x%" PRIx64 "]%s%s\n", depth * 2, "", b,
+				fn->bars[b].base, fn->bars[b].base + fn->bars[b].size - 1,
+				fn->bars[b].is64 ? " 64-bit" : "",
+				fn->bars[b].prefetchable ? " prefetchable" : "");
+	if (fn->has_acs || fn->acs_equivalent) {
+		char cap[40], ctl[40];
+		acs_bits_text(fn->acs_cap, cap, sizeof cap);
+		acs_bits_text(fn->acs_ctrl, ctl, sizeof ctl);
+		if (fn->has_acs)
+			fprintf(out, "%*s  ACS  cap %s; ctrl %s", depth * 2, "", cap, ctl);
+		else
+			fprintf(out, "%*s  ACS  none", depth * 2, "");
+		if (fn->acs_equivalent)
+			fputs(" (quirk: isolated)", out);
+		if (fn->acs_cap & PCI_ACS_EC)
+			fprintf(out, "; egress 0x%08x", fn->acs_egress_vector);
+		fputc('\n', out);
+	}
+	if (fn->has_pasid || fn->has_ats || fn->has_sriov) {
+		fprintf(out, "%*s ", depth * 2, "");
+		if (fn->has_pasid)
+			fprintf(out, " PASID %u bits;", fn->pasid_width);
+		if (fn->has_ats)
+			fputs(" ATS;", out);
+		if (fn->has_sriov)
+			fprintf(out, " SR-IOV %u VFs (offset %u, stride %u);", fn->sriov_num_vfs,
+				fn->sriov_offset, fn->sriov_stride);
+		fputc('\n', out);
+	}
+	for (int32_t c = fn->first_child; c != PCIE_NONE; c = p->fabric.funcs[c].next_sibling)
+		topo_func(out, p, c, depth + 1);
+}
+
+void report_topology(FILE *out, const platform_t *p)
+{
+	const pcie_fabric_t *f = &p->fabric;
+	fprintf(out, "platform %s\n", p->name);
+	for (uint32_t i = 0; i < f->nregions; i++)
+		fprintf(out, "  %-6s %-14s [0x%" PRIx64 "-0x%" PRIx64 "]\n",
+			f->regions[i].kind == PCIE_REGION_DRAM ? "dram" : "device", f->regions[i].name,
+			f->regions[i].base, f->regions[i].base + f->regions[i].size - 1);
+	for (uint32_t r = 0; r < f->nrcs; r++) {
+		const pcie_rc_t *rc = &f->rcs[r];
+		fprintf(out, "root complex %s: segment %04x, root bus %02x, p2p between root ports %s\n",
+			rc->name, rc->segment, rc->root_bus, rc->p2p_between_root_ports ? "yes" : "no");
+		if (rc->mem.base <= rc->mem.limit)
+			fprintf(out, "  mmio      [0x%" PRIx64 "-0x%" PRIx64 "]\n", rc->mem.base,
+				rc->mem.limit);
+		if (rc->pref.base <= rc->pref.limit)
+			fprintf(out, "  mmio_pref [0x%" PRIx64 "-0x%" PRIx64 "]\n", rc->pref.base,
+				rc->pref.limit);
+		for (int32_t c = rc->first_child; c != PCIE_NONE; c = f->funcs[c].next_sibling)
+			topo_func(out, p, c, 1);
+	}
+}
+
+/* --- run reports ----------------------------------------------------------------------- */
+
+static const char *node_name(const pcie_fabric_t *f, int32_t node, uint32_t rc)
+{
+	return node >= 0 ? f->funcs[node].name : f->rcs[rc].name;
+}
+
+static void fmt_ns(char *buf, size_t size, sim_time_t t)
+{
+	if (t % SIM_NS)
+		snprintf(buf, size, "%" PRIu64 ".%03" PRIu64 " ns", t / SIM_NS, t % SIM_NS);
+	else
+		snprintf(buf, size, "%" PRIu64 " ns", t / SIM_NS);
+}
+
+static void print_hops(FILE *out, const scenario_t *s, const pcie_route_t *r)
+{
+	const platform_t *p = &s->platform;
+	const pcie_fabric_t *f = &p->fabric;
+	for (uint32_t h = 0; h < r->nhops; h++) {
+		const pcie_hop_t *hp = &r->hops[h];
+		char bdf[16] = "", lat[32];
+		if (hp->node >= 0)
+			platform_bdf(p, hp->node, bdf, sizeof bdf);
+		fmt_ns(lat, sizeof lat, hp->latency);
+		fprintf(out, "      %10s  %-14s %-12s  %-16s %s", hp->latency ? lat : "", 
+			node_name(f, hp->node, hp->rc), bdf, pcie_why_token(hp->why),
+			pcie_why_text(hp->why));
+		if (hp->peer >= 0)
+			fprintf(out, " [peer %s]", f->funcs[hp->peer].name);
+		fputc('\n', out);
+	}
+}
+
+static void describe_end(FILE *out, const scenario_t *s, const step_t *st)
+{
+	const pcie_fabric_t *f = &s->platform.fabric;
+	const pcie_route_t *r = &st->route;
+	switch (r->outcome) {
+	case PCIE_OUT_FUNCTION:
+		fprintf(out, "delivered to %s", f->funcs[r->target].name);
+		if (r->bar >= 0)
+			fprintf(out, " BAR%d", r->bar);
+		break;
+	case PCIE_OUT_HOST:
+		if (r->region >= 0)
+			fprintf(out, "reached memory region %s", f->regions[r->region].name);
+		else
+			fprintf(out, "reached the host through %s", f->rcs[r->rc].name);
+		break;
+	case PCIE_OUT_BLOCKED:
+		fprintf(out, "BLOCKED at %s (%s)", node_name(f, r->at_node, r->rc),
+			pcie_why_token(r->why));
+		break;
+	case PCIE_OUT_UR:
+		fprintf(out, "Unsupported Request at %s (%s)", node_name(f, r->at_node, r->rc),
+			pcie_why_token(r->why));
+		break;
+	}
+	if (r->p2p)
+		fputs(", peer-to-peer without passing the root complex", out);
+	if (r->redirected)
+		fputs(", redirected upstream by ACS", out);
+}
+
+void report_run_text(FILE *out, const scenario_t *s)
+{
+	const platform_t *p = &s->platform;
+	fprintf(out, "scenario %s (%s) on platform %s\n", s->name, s->file, p->name);
+	for (uint32_t i = 0; i < s->nsteps; i++) {
+		const step_t *st = &s->steps[i];
+		char tl[256], start[32], lat[32];
+		tlp_format(tl, sizeof tl, &st->tlp);
+		fmt_ns(start, sizeof start, st->start);
+		fmt_ns(lat, sizeof lat, st->end - st->start);
+		fprintf(out, "\n[%u] %s  (line %u, t=%s)\n", i + 1, st->name, st->line, start);
+		fprintf(out, "    from %s: %s%s\n",
+			st->from >= 0 ? p->fabric.funcs[st->from].name : p->fabric.rcs[st->host_rc].name,
+			tl, st->forged ? " (forged Requester ID)" : "");
+		print_hops(out, s, &st->route);
+		if (st->has_cpl) {
+			fprintf(out, "    completion:\n");
+			print_hops(out, s, &st->cpl);
+		}
+		fputs("    result: ", out);
+		describe_end(out, s, st);
+		fprintf(out, "; %s\n", lat);
+		if (!st->expect.present)
+			fputs("    expectation: none\n", out);
+		else if (st->met)
+			fputs("    expectation: met\n", out);
+		else
+			fprintf(out, "    expectation: NOT MET: %s\n", st->mismatch);
+	}
+	uint32_t met, not_met, none;
+	scenario_tally(s, &met, &not_met, &none);
+	fprintf(out, "\nsummary: %u steps, %u expectations met, %u not met", s->nsteps, met, not_met);
+	if (none)
+		fprintf(out, ", %u without expectation", none);
+	fputc('\n', out);
+}
+
+static void json_route(jw_t *j, const scenario_t *s, const pcie_route_t *r)
+{
+	const platform_t *p = &s->platform;
+	const pcie_fabric_t *f = &p->fabric;
+	char bdf[16];
+	jw_obj(j);
+	static const char *const outs[] = {"delivered", "host", "blocked", "unsupported"};
+	jw_kstr(j, "outcome", outs[r->outcome]);
+	jw_key(j, "target");
+	jw_str(j, r->target >= 0 ? f->funcs[r->target].name : NULL);
+	jw_key(j, "bar");
+	if (r->bar >= 0)
+		jw_i64(j, r->bar);
+	else
+		jw_null(j);
+	jw_key(j, "region");
+	jw_str(j, r->region >= 0 ? f->regions[r->region].name : NULL);
+	jw_key(j, "stopped_at");
+	if (r->outcome == PCIE_OUT_BLOCKED || r->outcome == PCIE_OUT_UR)
+		jw_str(j, node_name(f, r->at_node, r->rc));
+	else
+		jw_null(j);
+	jw_kstr(j, "reason", pcie_why_token(r->why));
+	jw_kbool(j, "redirected", r->redirected);
+	jw_kbool(j, "p2p", r->p2p);
+	tlp_format_bdf(bdf, sizeof bdf, 0, r->requester_id);
+	jw_kstr(j, "requester_id", bdf + 5);
+	jw_ku64(j, "latency_ps", r->latency);
+	jw_key(j, "hops");
+	jw_arr(j);
+	for (uint32_t h = 0; h < r->nhops; h++) {
+		const pcie_hop_t *hp = &r->hops[h];
+		jw_obj(j);
+		jw_kstr(j, "node", node_name(f, hp->node, hp->rc));
+		jw_key(j, "bdf");
+		if (hp->node >= 0) {
+			platform_bdf(p, hp->node, bdf, sizeof bdf);
+			jw_str(j, bdf);
+		} else {
+			jw_null(j);
+		}
+		jw_kstr(j, "reason", pcie_why_token(hp->why));
+		jw_key(j, "peer");
+		jw_str(j, hp->peer >= 0 ? f->funcs[hp->peer].name : NULL);
+		jw_ku64(j, "latency_ps", hp->latency);
+		jw_obj_end(j);
+	}
+	jw_arr_end(j);
+	jw_obj_end(j);
+}
+
+void report_run_json(FILE *out, const scenario_t *s)
+{
+	const platform_t *p = &s->platform;
+	jw_t j;
+	jw_init(&j, out);
+	jw_obj(&j);
+	jw_kstr(&j, "schema", "iofab-run/1");
+	jw_key(&j, "scenario");
+	jw_obj(&j);
+	jw_kstr(&j, "name", s->name);
+	jw_kstr(&j, "file", s->file);
+	jw_obj_end(&j);
+	jw_kstr(&j, "platform", p->name);
+	jw_ku64(&j, "seed", s->seed);
+	jw_key(&j, "steps");
+	jw_arr(&j);
+	for (uint32_t i = 0; i < s->nsteps; i++) {
+		const step_t *st = &s->steps[i];
+		const tlp_t *t = &st->tlp;
+		char bdf[16];
+		jw_obj(&j);
+		jw_ku64(&j, "index", i + 1);
+		jw_kstr(&j, "name", st->name);
+		jw_ku64(&j, "line", st->line);
+		jw_kstr(&j, "from",
+			st->from >= 0 ? p->fabric.funcs[st->from].name : p->fabric.rcs[st->host_rc].name);
+		jw_key(&j, "tlp");
+		jw_obj(&j);
+		jw_kstr(&j, "type", tlp_type_name(t->type));
+		tlp_format_bdf(bdf, sizeof bdf, t->segment, t->requester_id);
+		jw_kstr(&j, "requester_id", bdf);
+		jw_kbool(&j, "forged", st->forged);
+		jw_khex(&j, "address", t->address);
+		jw_ku64(&j, "length", t->length);
+		jw_kstr(&j, "at", tlp_at_name(t->at));
+		jw_key(&j, "pasid");
+		if (t->has_pasid)
+			jw_u64(&j, t->pasid);
+		else
+			jw_null(&j);
+		jw_obj_end(&j);
+		jw_ku64(&j, "start_ps", st->start);
+		jw_ku64(&j, "end_ps", st->end);
+		jw_key(&j, "route");
+		json_route(&j, s, &st->route);
+		jw_key(&j, "completion");
+		if (st->has_cpl)
+			json_route(&j, s, &st->cpl);
+		else
+			jw_null(&j);
+		jw_key(&j, "expectation");
+		if (!st->expect.present) {
+			jw_null(&j);
+		} else {
+			jw_obj(&j);
+			jw_kbool(&j, "met", st->met);
+			jw_kstr(&j, "mismatch", st->met ? NULL : st->mismatch);
+			jw_obj_end(&j);
+		}
+		jw_obj_end(&j);
+	}
+	jw_arr_end(&j);
+	uint32_t met, not_met, none;
+	scenario_tally(s, &met, &not_met, &none);
+	jw_key(&j, "summary");
+	jw_obj(&j);
+	jw_ku64(&j, "steps", s->nsteps);
+	jw_ku64(&j, "met", met);
+	jw_ku64(&j, "not_met", not_met);
+	jw_ku64(&j, "without_expectation", none);
+	jw_obj_end(&j);
+	jw_obj_end(&j);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.h — what iofab prints: IOMMU groups in sysfs form, the enumerated topology, and run
+ * reports (text for people, JSON with the schema in docs/scenario-format.md for tools).
+ * Output is a pure function of its inputs: the same inputs give byte-identical reports.
+ */
+#ifndef IOFAB_REPORT_H
+#define IOFAB_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "groups.h"
+#include "platform.h"
+#include "scenario.h"
+
+/* One line per function: /sys/kernel/iommu_groups/<N>/devices/<DDDD:BB:DD.F>. With explain,
+ * each line is followed by a comment saying why the function is in that group. */
+void report_groups_text(FILE *out, const platform_t *p, const iommu_groups_t *g, bool explain);
+void report_groups_json(FILE *out, const platform_t *p, const iommu_groups_t *g);
+/* Warnings a user should see next to the group list (refused StreamIDs), one per line. */
+void report_groups_warnings(FILE *out, const platform_t *p, const iommu_groups_t *g);
+
+/* The enumerated tree: BDFs, kinds, IDs, bus ranges, windows, BARs and ACS. */
+void report_topology(FILE *out, const platform_t *p);
+
+void report_run_text(FILE *out, const scenario_t *s);
+void report_run_json(FILE *out, const scenario_t *s);
+
+#endif /* IOFAB_REPORT_H */

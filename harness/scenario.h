@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scenario.h — scenarios, first form: a platform and a list of TLPs injected by functions (or
+ * by the host), each with an expectation on where it ends up. Format: docs/scenario-format.md.
+ *
+ * Steps run on the simulation kernel: a step starts when the previous one has completed (or at
+ * its own `at_ns`, whichever is later), takes the latency of its route (plus the completion's
+ * for non-posted requests), and is checked against its expectation.
+ */
+#ifndef IOFAB_SCENARIO_H
+#define IOFAB_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pcie.h"
+#include "platform.h"
+#include "ydoc.h"
+
+typedef enum exp_outcome {
+	EXP_ANY = -1,
+	EXP_DELIVERED, /* claimed by a function */
+	EXP_MEMORY,    /* reached system memory (a region of the memory map) */
+	EXP_BLOCKED,   /* blocked by ACS */
+	EXP_UNSUPPORTED /* Unsupported Request: nobody claims it */
+} exp_outcome_t;
+
+#define STEP_FROM_HOST (-2)
+#define EXP_AT_RC (-2)
+
+typedef struct expectation {
+	bool present;
+	exp_outcome_t outcome;
+	int32_t to;       /* function (delivered), or PCIE_NONE */
+	int32_t region;   /* memory region (memory), or PCIE_NONE */
+	int bar;          /* -1: any */
+	int32_t at;       /* blocked/unsupported: function, EXP_AT_RC, or PCIE_NONE (any) */
+	uint32_t at_rc;
+	int reason;       /* pcie_why_t of the decisive hop, or -1 */
+	int redirected;   /* -1 any, 0, 1 */
+	int p2p;          /* -1 any, 0, 1 */
+	int64_t latency_ns; /* -1 any */
+	int32_t requester_id; /* -1 any: the Requester ID as last seen */
+} expectation_t;
+
+typedef struct step {
+	char name[96];
+	unsigned line;
+	int32_t from;      /* sending function, or STEP_FROM_HOST */
+	uint32_t host_rc;  /* root complex for host-originated steps */
+	bool forged;       /* requester_id given explicitly */
+	tlp_t tlp;
+	int64_t at_ns;     /* earliest start, or -1 */
+	expectation_t expect;
+
+	/* Results. */
+	bool ran;
+	pcie_route_t route;
+	bool has_cpl;
+	pcie_route_t cpl;
+	sim_time_t start, end;
+	bool met;
+	char mismatch[512];
+} step_t;
+
+typedef struct scenario {
+	char *file;
+	char name[96];
+	char *description;
+	uint64_t seed;
+	platform_t platform;
+	step_t *steps;
+	uint32_t nsteps;
+} scenario_t;
+
+bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs);
+void scenario_free(scenario_t *s);
+
+/* Runs every step on a fresh simulation; returns false only when out of memory. */
+bool scenario_run(scenario_t *s);
+
+/* Counts of steps whose expectation held / did not hold / had none. */
+void scenario_tally(const scenario_t *s, uint32_t *met, uint32_t *not_met, uint32_t *none);
+
+/* Names used in reports. */
+const char *exp_outcome_token(exp_outcome_t o);
+/* The outcome a finished step reached, in expectation terms. */
+exp_outcome_t step_outcome(const step_t *st);
+
+#endif /* IOFAB_SCENARIO_H */

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ydoc.h — reading YAML input with precise error messages.
+ *
+ * A document is loaded whole (libyaml's document API) so that every node keeps its line and
+ * column. Readers walk it with cursors (ycur_t) that also carry the key path ("ports[2].acs"),
+ * and every problem is recorded as
+ *
+ *     FILE:LINE:COL: KEY.PATH: what is wrong (what was expected)
+ *
+ * Errors accumulate (up to YERR_MAX) so a user sees several at once; nothing is printed here.
+ */
+#ifndef IOFAB_YDOC_H
+#define IOFAB_YDOC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yaml.h>
+
+#define YERR_MAX 32
+#define YPATH_MAX 256
+
+typedef struct yerrs {
+	char *msgs[YERR_MAX];
+	unsigned n;       /* messages stored */
+	unsigned dropped; /* errors beyond YERR_MAX */
+} yerrs_t;
+
+void yerrs_add(yerrs_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void yerrs_free(yerrs_t *e);
+
+typedef struct ydoc {
+	yaml_document_t doc;
+	bool loaded;
+	char *file;  /* as given by the user, for messages */
+	yerrs_t *errs;
+} ydoc_t;
+
+typedef struct ycur {
+	ydoc_t *d;
+	yaml_node_t *node; /* NULL: absent */
+	char path[YPATH_MAX];
+	/* Where an absent node would have been (its parent mapping), for messages. */
+	yaml_mark_t mark;
+} ycur_t;
+
+/* Loads FILE; on failure records an error and returns false. */
+bool ydoc_load(ydoc_t *d, const char *file, yerrs_t *errs);
+void ydoc_free(ydoc_t *d);
+ycur_t ydoc_root(ydoc_t *d);
+
+/* Records an error at the cursor. */
+void yerr(const ycur_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static inline bool ypresent(const ycur_t *c)
+{
+	return c->node != NULL;
+}
+bool yis_map(const ycur_t *c);
+bool yis_seq(const ycur_t *c);
+bool yis_scalar(const ycur_t *c);
+/* The scalar's text, or NULL if not a scalar. */
+const char *ytext(const ycur_t *c);
+/* 1-based line of the node (or of its parent when absent). */
+unsigned yline(const ycur_t *c);
+unsigned ycol(const ycur_t *c);
+
+/* Requires a mapping; records "expected a mapping" otherwise. */
+bool yexpect_map(const ycur_t *c);
+bool yexpect_seq(const ycur_t *c);
+
+/* Child of a mapping (absent cursor if the key is missing). */
+ycur_t yget(const ycur_t *m, const char *key);
+/* Like yget, but records "missing key" when absent. */
+ycur_t yneed(const ycur_t *m, const char *key);
+/* Records an error for every key of m not in `allowed` (NULL-terminated), and for keys that
+ * appear twice. Returns false if any. */
+bool ykeys(const ycur_t *m, const char *const *allowed);
+
+size_t ylen(const ycur_t *seq);
+ycur_t yat(const ycur_t *seq, size_t i);
+/* The i-th key/value of a mapping. */
+size_t ymap_len(const ycur_t *m);
+ycur_t ymap_key(const ycur_t *m, size_t i);
+ycur_t ymap_val(const ycur_t *m, size_t i);
+
+/* Typed scalar readers. Each returns false and records an error on a wrong type or an out of
+ * range value; an absent cursor returns false without an error (callers choose defaults). */
+bool yu64(const ycur_t *c, uint64_t *out, uint64_t min, uint64_t max);
+/* Sizes: 4096, 0x1000, 4K, 4KiB, 1M, 2G, 1T (binary multiples). */
+bool ysize(const ycur_t *c, uint64_t *out, uint64_t min, uint64_t max);
+bool ybool(const ycur_t *c, bool *out);
+/* A string of at most maxlen-1 bytes, copied into out. */
+bool ystr(const ycur_t *c, char *out, size_t maxlen);
+/* One of `choices` (NULL-terminated); *out is its index. */
+bool yenum(const ycur_t *c, const char *const *choices, int *out);
+/* "vvvv:dddd" hex vendor/device. */
+bool yvendev(const ycur_t *c, uint16_t *vendor, uint16_t *device);
+
+/* Parses a scalar as an unsigned number (decimal, 0x hex, 0b binary, with '_' separators
+ * and optional binary-size suffix when allow_suffix). Returns NULL or an error text. */
+const char *yparse_u64(const char *s, bool allow_suffix, uint64_t *out);
+
+#endif /* IOFAB_YDOC_H */
