@@ -628,9 +628,13 @@ static bool parse_node(pctx_t *x, const ycur_t *c, uint32_t rc, int32_t parent, 
 	bool ok = true;
 	switch (type) {
 	case 0: { /* root_port */
-		static const char *const keys[] = {"root_port", "dev", "port", "id", "acs", "link",
-						   "bus", NULL};
+		static const char *const keys[] = {"root_port", "dev", "fn", "port", "id", "acs",
+						   "link", "bus", NULL};
 		ok &= ykeys(c, keys);
+		uint8_t fno = 0;
+		ycur_t fnc = yget(c, "fn");
+		if (fnc.node && !parse_u8(&fnc, &fno, 7))
+			ok = false;
 		int32_t i = add_func(x, c, rc, parent, name);
 		if (i == PCIE_NONE)
 			return false;
@@ -639,7 +643,7 @@ static bool parse_node(pctx_t *x, const ycur_t *c, uint32_t rc, int32_t parent, 
 		fn->is_bridge = true;
 		fn->pcie_type = PCI_EXP_TYPE_ROOT_PORT;
 		fn->class_code = 0x060400;
-		fn->devfn = PCI_DEVFN(devno, 0);
+		fn->devfn = PCI_DEVFN(devno, fno);
 		fn->port_number = devno;
 		ycur_t port = yget(c, "port"), id = yget(c, "id"), acs = yget(c, "acs");
 		if (port.node && !parse_u8(&port, &fn->port_number, 255))
@@ -819,6 +823,7 @@ typedef struct span {
 	uint64_t lo, hi;
 	unsigned line;
 	const char *what;
+	char path[YPATH_MAX];
 } span_t;
 
 static bool check_overlaps(const span_t *s, size_t n, const char *file, yerrs_t *errs,
@@ -829,9 +834,9 @@ static bool check_overlaps(const span_t *s, size_t n, const char *file, yerrs_t 
 		for (size_t j = 0; j < i; j++)
 			if (s[i].lo <= s[j].hi && s[j].lo <= s[i].hi) {
 				yerrs_add(errs,
-					  "%s:%u:%u: %s [0x%llx-0x%llx] overlaps %s [0x%llx-0x%llx] "
+					  "%s:%u:%u: %s: %s [0x%llx-0x%llx] overlaps %s [0x%llx-0x%llx] "
 					  "(line %u): address ranges must be disjoint",
-					  file, s[i].line, cols[i], s[i].what,
+					  file, s[i].line, cols[i], s[i].path, s[i].what,
 					  (unsigned long long)s[i].lo, (unsigned long long)s[i].hi,
 					  s[j].what, (unsigned long long)s[j].lo,
 					  (unsigned long long)s[j].hi, s[j].line);
@@ -967,7 +972,8 @@ bool platform_quirk_matches(const platform_t *p, const pcie_func_t *fn)
 	return false;
 }
 
-bool platform_load_node(platform_t *p, const ycur_t *root, yerrs_t *errs)
+bool platform_load_node(platform_t *p, const ycur_t *root, const ycur_t *kernel_override,
+			yerrs_t *errs)
 {
 	unsigned errs_before = errs->n + errs->dropped;
 	memset(p, 0, sizeof *p);
@@ -1005,6 +1011,8 @@ bool platform_load_node(platform_t *p, const ycur_t *root, yerrs_t *errs)
 	}
 	ycur_t kc = yget(root, "kernel"), qc = yget(root, "quirks"), tc = yget(root, "timing");
 	ok &= parse_kernel(p, &kc);
+	if (kernel_override)
+		ok &= parse_kernel(p, kernel_override);
 	ok &= parse_quirks(p, &qc);
 	ok &= parse_timing(p, &tc);
 
@@ -1051,7 +1059,8 @@ bool platform_load_node(platform_t *p, const ycur_t *root, yerrs_t *errs)
 					kind ? PCIE_REGION_DEVICE : PCIE_REGION_DRAM, base, size);
 			if (nspans < 256) {
 				snprintf(whatbuf[nspans], sizeof whatbuf[0], "region '%s'", rname);
-				spans[nspans] = (span_t){base, base + size - 1, yline(&r), whatbuf[nspans]};
+				spans[nspans] = (span_t){base, base + size - 1, yline(&r), whatbuf[nspans], ""};
+				snprintf(spans[nspans].path, YPATH_MAX, "%s", r.path);
 				cols[nspans++] = ycol(&r);
 			}
 		}
@@ -1133,33 +1142,49 @@ bool platform_load_node(platform_t *p, const ycur_t *root, yerrs_t *errs)
 				snprintf(whatbuf[nspans], sizeof whatbuf[0], "%s window of '%s'",
 					 w ? "mmio_pref" : "mmio", rname);
 				spans[nspans] = (span_t){win.base, win.limit, yline(w ? &mp : &mm),
-							 whatbuf[nspans]};
+							 whatbuf[nspans], ""};
+				snprintf(spans[nspans].path, YPATH_MAX, "%s", (w ? &mp : &mm)->path);
 				cols[nspans++] = ycol(w ? &mp : &mm);
 			}
 			if (!ports.node || !yexpect_seq(&ports)) {
 				ok = false;
 				continue;
 			}
+			/* Root-bus slots: `dev` (default: one after the previous), and for root
+			 * ports an optional `fn`, so that several root ports can be the functions
+			 * of one multi-function device, as many CPUs' ports are. */
 			uint8_t next = 0;
-			unsigned used = 0;
+			uint8_t used_fns[32] = {0};
 			for (size_t k = 0; k < ylen(&ports); k++) {
 				ycur_t n = yat(&ports, k);
-				uint8_t dno = next;
-				ycur_t dv = yget(&n, "dev");
+				uint8_t dno = next, fno = 0;
+				ycur_t dv = yget(&n, "dev"), fv = yget(&n, "fn");
 				if (dv.node && !parse_u8(&dv, &dno, 31)) {
 					ok = false;
 					continue;
 				}
-				if (used & (1u << dno)) {
-					yerr(dv.node ? &dv : &n,
-					     "device number %u is used twice on the root bus of '%s'",
-					     (unsigned)dno, rname);
+				if (fv.node && !parse_u8(&fv, &fno, 7)) {
 					ok = false;
 					continue;
 				}
-				used |= 1u << dno;
+				if (used_fns[dno] & (1u << fno)) {
+					yerr(dv.node ? &dv : &n,
+					     "device %02x function %u is used twice on the root bus of '%s'",
+					     (unsigned)dno, (unsigned)fno, rname);
+					ok = false;
+					continue;
+				}
+				used_fns[dno] |= (uint8_t)(1u << fno);
 				next = (uint8_t)(dno + 1);
 				ok &= parse_node(&x, &n, (uint32_t)rci, PCIE_NONE, BUS_ROOT, dno, 0);
+			}
+			/* Functions sharing a root-bus slot form a multi-function device. */
+			for (int32_t c = p->fabric.rcs[rci].first_child; c != PCIE_NONE;
+			     c = p->fabric.funcs[c].next_sibling) {
+				pcie_func_t *fn = &p->fabric.funcs[c];
+				uint8_t mask = used_fns[PCI_SLOT(fn->devfn)];
+				if (!fn->is_vf && (mask & (mask - 1)))
+					fn->multifunction = true;
 			}
 		}
 		/* Two root complexes of one segment must not decode the same buses. */
@@ -1224,6 +1249,12 @@ out:
 
 bool platform_load(platform_t *p, const char *file, yerrs_t *errs)
 {
+	return platform_load_with(p, file, NULL, errs);
+}
+
+bool platform_load_with(platform_t *p, const char *file, const ycur_t *kernel_override,
+			yerrs_t *errs)
+{
 	ydoc_t d;
 	memset(p, 0, sizeof *p);
 	if (!ydoc_load(&d, file, errs)) {
@@ -1231,7 +1262,7 @@ bool platform_load(platform_t *p, const char *file, yerrs_t *errs)
 		return false;
 	}
 	ycur_t root = ydoc_root(&d);
-	bool ok = platform_load_node(p, &root, errs);
+	bool ok = platform_load_node(p, &root, kernel_override, errs);
 	ydoc_free(&d);
 	return ok;
 }

@@ -50,9 +50,14 @@ typedef struct platform {
  * freed, and returns false. */
 bool platform_load(platform_t *p, const char *file, yerrs_t *errs);
 
-/* Loads a platform from the mapping at cursor c (a scenario may inline one). `file` names the
- * file for messages. */
-bool platform_load_node(platform_t *p, const ycur_t *c, yerrs_t *errs);
+/* Loads a platform from the mapping at cursor c (a scenario may inline one). When
+ * kernel_override is given (a scenario's `kernel:` section), its keys replace the platform's
+ * kernel policy before the policy is applied. */
+bool platform_load_node(platform_t *p, const ycur_t *c, const ycur_t *kernel_override,
+			yerrs_t *errs);
+/* platform_load() with a kernel policy override (may be NULL). */
+bool platform_load_with(platform_t *p, const char *file, const ycur_t *kernel_override,
+			yerrs_t *errs);
 
 void platform_free(platform_t *p);
 

@@ -263,7 +263,7 @@ static void describe_end(FILE *out, const scenario_t *s, const step_t *st)
 		break;
 	}
 	if (r->p2p)
-		fputs(", peer-to-peer without passing the root complex", out);
+		fputs(", peer-to-peer: it never reached the IOMMU side of the root complex", out);
 	if (r->redirected)
 		fputs(", redirected upstream by ACS", out);
 }

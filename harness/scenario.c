@@ -434,11 +434,13 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 	bool ok = yexpect_map(&root);
 	bool have_platform = false;
 	if (ok) {
-		static const char *const keys[] = {"name", "description", "platform", "seed", "steps",
-						   NULL};
+		static const char *const keys[] = {"name", "description", "platform", "kernel", "seed",
+						   "steps", NULL};
 		ok &= ykeys(&root, keys);
 		ycur_t nm = yneed(&root, "name"), desc = yget(&root, "description"),
-		       pl = yneed(&root, "platform"), seed = yget(&root, "seed");
+		       pl = yneed(&root, "platform"), seed = yget(&root, "seed"),
+		       kern = yget(&root, "kernel");
+		const ycur_t *kov = kern.node ? &kern : NULL;
 		ok &= ystr(&nm, s->name, sizeof s->name);
 		if (desc.node) {
 			const char *t = ytext(&desc);
@@ -453,11 +455,11 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 			ok = false;
 		if (pl.node) {
 			if (yis_map(&pl)) {
-				have_platform = platform_load_node(&s->platform, &pl, errs);
+				have_platform = platform_load_node(&s->platform, &pl, kov, errs);
 			} else if (ytext(&pl)) {
 				char *path = relative_to(file, ytext(&pl));
 				unsigned nb = errs->n;
-				have_platform = path && platform_load(&s->platform, path, errs);
+				have_platform = path && platform_load_with(&s->platform, path, kov, errs);
 				if (!have_platform && errs->n == nb)
 					yerr(&pl, "cannot load platform '%s'", ytext(&pl));
 				else if (!have_platform)
@@ -712,6 +714,7 @@ static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 			st->cpl.requester_id = cpl.requester_id;
 			pcie_route_down(f, st->route.rc, &cpl, &st->cpl);
 		}
+		pcie_route_bridge_completion(f, st->from, &st->cpl);
 		total += st->cpl.latency;
 	}
 	sim_schedule_in(sim, total, finish_step, rn, arg);

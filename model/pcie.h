@@ -233,6 +233,7 @@ typedef enum pcie_why {
 	PCIE_WHY_HOST_MEMORY,      /* host: system memory access */
 	PCIE_WHY_HOST_P2P,         /* host: address in a PCIe window, routed back down */
 	PCIE_WHY_HOST_UNMAPPED,    /* host: address in no region */
+	PCIE_WHY_BRIDGE_COMPLETES, /* PCIe-to-PCI bridge completes it for its PCI requester */
 	PCIE_WHY_COUNT
 } pcie_why_t;
 
@@ -271,6 +272,10 @@ int pcie_route_up(const pcie_fabric_t *f, uint32_t src, const tlp_t *t, pcie_rou
  * completions to devices, redirected P2P coming back down). Appends to r's hops; r must have
  * been initialised by pcie_route_init() or a previous route. */
 int pcie_route_down(const pcie_fabric_t *f, uint32_t rc, const tlp_t *t, pcie_route_t *r);
+
+/* Finishes a completion claimed by a PCIe-to-PCI bridge on behalf of `requester` below it:
+ * the bridge completes it on its conventional bus. No-op for any other route. */
+void pcie_route_bridge_completion(const pcie_fabric_t *f, int32_t requester, pcie_route_t *r);
 
 /* Continues a route that ended PCIE_OUT_HOST: the system memory map decides. System memory
  * ends the route there (outcome stays PCIE_OUT_HOST, r->region set); an address in a root

@@ -111,6 +111,13 @@ static bool claims(const pcie_func_t *fn, const tlp_t *t, int *bar)
 static bool claims_as_target(const pcie_func_t *fn, const tlp_t *t, int *bar)
 {
 	*bar = -1;
+	/* A PCIe-to-PCI bridge that took ownership of its bus's requests (as secondary bus,
+	 * 00.0) claims the completions that come back under that ID, and completes them on its
+	 * PCI bus for the original requester (PCIe-to-PCI/PCI-X Bridge Spec §2.3). */
+	if ((t->type == TLP_CPL || t->type == TLP_CPLD) && fn->is_pcie &&
+	    fn->pcie_type == PCI_EXP_TYPE_PCI_BRIDGE &&
+	    dest_id(t) == PCI_DEVID(fn->secondary_bus, 0))
+		return true;
 	if (tlp_routed_by_id(t))
 		return pcie_func_id(fn) == dest_id(t);
 	for (int b = 0; b < PCIE_MAX_BARS; b++) {
@@ -434,6 +441,21 @@ int pcie_route_up(const pcie_fabric_t *f, uint32_t src, const tlp_t *t, pcie_rou
 	}
 }
 
+void pcie_route_bridge_completion(const pcie_fabric_t *f, int32_t requester, pcie_route_t *r)
+{
+	if (r->outcome != PCIE_OUT_FUNCTION || requester < 0 || r->target == requester)
+		return;
+	const pcie_func_t *b = &f->funcs[r->target];
+	if (!b->is_pcie || b->pcie_type != PCI_EXP_TYPE_PCI_BRIDGE)
+		return;
+	for (int32_t a = f->funcs[requester].parent; a != PCIE_NONE; a = f->funcs[a].parent)
+		if (a == r->target) {
+			hop(r, requester, b->rc, r->target, PCIE_WHY_BRIDGE_COMPLETES, f->timing.bridge_hop);
+			r->target = requester;
+			return;
+		}
+}
+
 int pcie_route_host(const pcie_fabric_t *f, const tlp_t *t, pcie_route_t *r)
 {
 	int32_t reg = pcie_find_region(f, t->address);
@@ -498,6 +520,8 @@ static const struct {
 	[PCIE_WHY_HOST_P2P] = {"host-p2p",
 			       "address in a PCIe MMIO window: the host routes it back down"},
 	[PCIE_WHY_HOST_UNMAPPED] = {"unmapped", "address in no region of the memory map"},
+	[PCIE_WHY_BRIDGE_COMPLETES] = {"bridge-completes",
+				       "the bridge completes it on its PCI bus for the original requester"},
 };
 
 const char *pcie_why_text(pcie_why_t why)

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+// Bad input gets one precise message per problem: FILE:LINE:COL: KEY.PATH: what is wrong (and
+// what was expected). These tests pin the exact text users see.
+#include <gtest/gtest.h>
+
+#include "testutil.h"
+
+using iofab_test::load_platform;
+using iofab_test::TempFile;
+
+namespace {
+
+// A minimal valid platform with one placeholder line to replace.
+std::string platform_with(const std::string &ports, const std::string &extra = "")
+{
+	return "name: t\n" + extra +
+	       "root_complexes:\n"
+	       "  - name: rc0\n"
+	       "    mmio: { base: 0x40000000, size: 256M }\n"
+	       "    ports:\n" +
+	       ports;
+}
+
+std::string errors_of(const std::string &yaml)
+{
+	platform_t p;
+	std::string errors;
+	bool ok = load_platform(yaml, &p, &errors);
+	if (ok)
+		platform_free(&p);
+	EXPECT_FALSE(ok) << "expected the platform to be rejected";
+	return errors;
+}
+
+} // namespace
+
+TEST(YamlErrors, UnknownKeyListsTheExpectedOnes)
+{
+	EXPECT_EQ(errors_of(platform_with("      - root_port: rp0\n        colour: blue\n")),
+		  "platform.yaml:7:9: root_complexes[0].ports[0].colour: unknown key 'colour' "
+		  "(expected one of: root_port, dev, fn, port, id, acs, link, bus)\n");
+}
+
+TEST(YamlErrors, WrongTypeForABoolean)
+{
+	EXPECT_EQ(errors_of("name: t\nkernel: { enable_acs: maybe }\nroot_complexes: []\n"),
+		  "platform.yaml:2:23: kernel.enable_acs: expected true or false, found 'maybe'\n"
+		  "platform.yaml:3:17: root_complexes: a platform needs at least one root complex\n");
+}
+
+TEST(YamlErrors, OutOfRangeNumber)
+{
+	EXPECT_EQ(errors_of(platform_with("      - root_port: rp0\n        dev: 32\n")),
+		  "platform.yaml:7:14: root_complexes[0].ports[0].dev: 32 is out of range "
+		  "(expected 0x0 to 0x1f)\n");
+}
+
+TEST(YamlErrors, UnknownAcsBit)
+{
+	EXPECT_EQ(errors_of(platform_with(
+			  "      - root_port: rp0\n        acs: { cap: [SV, XX] }\n")),
+		  "platform.yaml:7:26: root_complexes[0].ports[0].acs.cap[1]: unknown value 'XX' "
+		  "(expected one of: SV, TB, RR, CR, UF, EC, DT)\n");
+}
+
+TEST(YamlErrors, ControlBitWithoutCapability)
+{
+	EXPECT_EQ(errors_of(platform_with(
+			  "      - root_port: rp0\n        acs: { cap: [SV], ctrl: [SV, UF] }\n")),
+		  "platform.yaml:7:33: root_complexes[0].ports[0].acs.ctrl: control bits UF are set "
+		  "but the capability does not advertise them (such control bits are hardwired to "
+		  "0)\n");
+}
+
+TEST(YamlErrors, DuplicateName)
+{
+	EXPECT_EQ(errors_of(platform_with("      - root_port: rp0\n      - root_port: rp0\n")),
+		  "platform.yaml:7:9: root_complexes[0].ports[1]: duplicate name 'rp0' (first used "
+		  "at line 6)\n");
+}
+
+TEST(YamlErrors, DuplicateDeviceNumber)
+{
+	EXPECT_EQ(errors_of(platform_with(
+			  "      - root_port: rp0\n      - root_port: rp1\n        dev: 0\n")),
+		  "platform.yaml:8:14: root_complexes[0].ports[1].dev: device 00 function 0 is used "
+		  "twice on the root bus of 'rc0'\n");
+}
+
+TEST(YamlErrors, DuplicateKey)
+{
+	EXPECT_EQ(errors_of(platform_with("      - root_port: rp0\n        id: \"1234:5678\"\n"
+					  "        id: \"1234:5679\"\n")),
+		  "platform.yaml:8:9: root_complexes[0].ports[0].id: duplicate key 'id' (first at "
+		  "line 7)\n");
+}
+
+TEST(YamlErrors, OverlappingRegions)
+{
+	EXPECT_EQ(errors_of(platform_with("      - root_port: rp0\n",
+					  "memory:\n"
+					  "  - { name: dram0, base: 0x80000000, size: 2G }\n"
+					  "  - { name: dram1, base: 0xC0000000, size: 1G }\n")),
+		  "platform.yaml:4:5: memory[1]: region 'dram1' [0xc0000000-0xffffffff] overlaps "
+		  "region 'dram0' [0x80000000-0xffffffff] (line 3): address ranges must be "
+		  "disjoint\n");
+}
+
+TEST(YamlErrors, WindowOverlapsMemory)
+{
+	EXPECT_EQ(errors_of(platform_with("      - root_port: rp0\n",
+					  "memory:\n  - { name: dram0, base: 0x0, size: 2G }\n")),
+		  "platform.yaml:6:11: root_complexes[0].mmio: mmio window of 'rc0' "
+		  "[0x40000000-0x4fffffff] overlaps region 'dram0' [0x0-0x7fffffff] (line 3): "
+		  "address ranges must be disjoint\n");
+}
+
+TEST(YamlErrors, BarsDoNotFitTheWindow)
+{
+	EXPECT_EQ(errors_of(platform_with("      - root_port: rp0\n        link: { endpoint: e, "
+					  "bars: [512M] }\n")),
+		  "platform.yaml:3:5: root_complexes[0]: the BARs below 'rc0' need 0x20000000 bytes "
+		  "of non-prefetchable MMIO space but its 'mmio' window has 0x10000000\n");
+}
+
+TEST(YamlErrors, NodeKindNotAllowedThere)
+{
+	EXPECT_EQ(errors_of(platform_with("      - root_port: rp0\n        link: { root_port: "
+					  "rp1 }\n")),
+		  "platform.yaml:7:28: root_complexes[0].ports[0].link.root_port: a root_port cannot "
+		  "sit here (expected switch, endpoint or pcie_pci_bridge)\n");
+}
+
+TEST(YamlErrors, AliasCycleIsRejectedNotFollowed)
+{
+	EXPECT_EQ(errors_of(platform_with("      - &a { root_port: rp0, link: { switch: s, "
+					  "downstream: [ { port: d, link: *a } ] } }\n")),
+		  "platform.yaml:6:9: root_complexes[0].ports[0].link.downstream[0].link: this node "
+		  "is placed twice in the topology (a YAML alias makes a device sit in two places, "
+		  "or a cycle)\n");
+}
+
+TEST(YamlErrors, FixedEnumerationNeedsAddresses)
+{
+	EXPECT_EQ(errors_of("name: t\nenumeration: fixed\nroot_complexes:\n  - name: rc0\n"
+			    "    mmio: { base: 0x40000000, size: 256M }\n    ports:\n"
+			    "      - root_port: rp0\n        bus: 1\n"
+			    "        link: { endpoint: e, bars: [16K] }\n"),
+		  "platform.yaml:9:15: root_complexes[0].ports[0].link: with 'enumeration: fixed', "
+		  "BAR 0 needs an 'address'\n");
+}
+
+TEST(YamlErrors, BusGivenWithAutomaticEnumeration)
+{
+	EXPECT_EQ(errors_of(platform_with("      - root_port: rp0\n        bus: 4\n")),
+		  "platform.yaml:7:14: root_complexes[0].ports[0].bus: bus numbers are assigned by "
+		  "enumeration; give them only with 'enumeration: fixed'\n");
+}
+
+TEST(YamlErrors, SyntaxError)
+{
+	EXPECT_EQ(errors_of("name: t\n  oops: [\n"),
+		  "platform.yaml:2:7: YAML syntax error: mapping values are not allowed in this "
+		  "context\n");
+}
+
+TEST(YamlErrors, EmptyFile)
+{
+	EXPECT_EQ(errors_of(""), "platform.yaml:1:1: the file is empty (expected a YAML mapping)\n");
+}
+
+TEST(YamlErrors, SeveralErrorsAreAllReported)
+{
+	EXPECT_EQ(errors_of(platform_with("      - root_port: rp0\n        dev: 99\n"
+					  "      - root_port: rp1\n        id: \"12345678\"\n")),
+		  "platform.yaml:7:14: root_complexes[0].ports[0].dev: 99 is out of range (expected "
+		  "0x0 to 0x1f)\n"
+		  "platform.yaml:9:13: root_complexes[0].ports[1].id: expected a vendor:device ID "
+		  "like \"8086:10fb\" (4 hex digits each), found '12345678'\n");
+}
+
+// Scenario errors name the scenario file, and dangling references say what exists.
+TEST(YamlErrors, ScenarioDanglingFunctionReference)
+{
+	TempFile plat("p.yaml", platform_with("      - root_port: rp0\n        link: { endpoint: "
+					      "e0, bars: [16K] }\n"));
+	std::string text = "name: s\nplatform: p.yaml\nsteps:\n"
+			   "  - from: nosuch\n    tlp: { type: MWr, address: 0x0 }\n"
+			   "  - from: e0\n    tlp: { type: MWr, address: e1.bar0 }\n"
+			   "  - from: e0\n    tlp: { type: MWr, address: e0.bar0 + 0x8000 }\n";
+	std::string path = plat.dir() + "/s.yaml";
+	FILE *f = fopen(path.c_str(), "w");
+	ASSERT_NE(f, nullptr);
+	fputs(text.c_str(), f);
+	fclose(f);
+	scenario_t s;
+	yerrs_t e = {};
+	EXPECT_FALSE(scenario_load(&s, path.c_str(), &e));
+	std::string msgs = iofab_test::join_errors(&e);
+	remove(path.c_str());
+	for (size_t pos; (pos = msgs.find(plat.dir() + "/")) != std::string::npos;)
+		msgs.erase(pos, plat.dir().size() + 1);
+	EXPECT_EQ(msgs, "s.yaml:4:11: steps[0].from: no function 'nosuch' in platform 't'\n"
+			"s.yaml:7:32: steps[1].tlp.address: no function named 'e1' in platform 't'\n"
+			"s.yaml:9:32: steps[2].tlp.address: offset 0x8000 is beyond e0.bar0 (size "
+			"0x4000)\n");
+}
