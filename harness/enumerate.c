@@ -148,7 +148,7 @@ static bool bar_in_pref(const pcie_rc_t *rc, const pcie_bar_t *b)
 	return b->prefetchable && rc->pref.base <= rc->pref.limit;
 }
 
-static uint64_t window_need(ectx_t *x, int32_t br, bool pref);
+static uint64_t window_need(ectx_t *x, int32_t br, bool pref, uint64_t *align);
 
 static size_t collect(ectx_t *x, int32_t first, bool pref, item_t **out)
 {
@@ -175,7 +175,8 @@ static size_t collect(ectx_t *x, int32_t first, bool pref, item_t **out)
 			v[n++] = (item_t){fn->bars[b].size, fn->bars[b].size, c, b, order++};
 		}
 		if (fn->is_bridge) {
-			uint64_t need = window_need(x, c, pref);
+			uint64_t walign;
+			uint64_t need = window_need(x, c, pref, &walign);
 			if (!need)
 				continue;
 			if (n == cap) {
@@ -188,7 +189,7 @@ static size_t collect(ectx_t *x, int32_t first, bool pref, item_t **out)
 				}
 				v = nv;
 			}
-			v[n++] = (item_t){need, PCI_BRIDGE_WINDOW_ALIGN, c, -1, order++};
+			v[n++] = (item_t){need, walign, c, -1, order++};
 		}
 	}
 	if (n)
@@ -197,19 +198,25 @@ static size_t collect(ectx_t *x, int32_t first, bool pref, item_t **out)
 	return n;
 }
 
-static uint64_t pack(const item_t *v, size_t n)
+/* Places the items one after the other from absolute address `base`, each aligned to its own
+ * alignment; returns the end address (one past the last byte). */
+static uint64_t pack(const item_t *v, size_t n, uint64_t base)
 {
-	uint64_t off = 0;
+	uint64_t addr = base;
 	for (size_t i = 0; i < n; i++)
-		off = align_up(off, v[i].align) + v[i].size;
-	return off;
+		addr = align_up(addr, v[i].align) + v[i].size;
+	return addr;
 }
 
-static uint64_t window_need(ectx_t *x, int32_t br, bool pref)
+/* Size of the window bridge `br` needs, and the alignment it needs: 1 MiB (the window
+ * granularity) or the largest alignment of anything inside it, whichever is larger. Items are
+ * sorted largest alignment first, so that is the first item's. */
+static uint64_t window_need(ectx_t *x, int32_t br, bool pref, uint64_t *align)
 {
 	item_t *v;
 	size_t n = collect(x, x->p->fabric.funcs[br].first_child, pref, &v);
-	uint64_t need = n ? align_up(pack(v, n), PCI_BRIDGE_WINDOW_ALIGN) : 0;
+	uint64_t need = n ? align_up(pack(v, n, 0), PCI_BRIDGE_WINDOW_ALIGN) : 0;
+	*align = n && v[0].align > PCI_BRIDGE_WINDOW_ALIGN ? v[0].align : PCI_BRIDGE_WINDOW_ALIGN;
 	free(v);
 	return need;
 }
@@ -219,19 +226,19 @@ static void assign(ectx_t *x, int32_t first, bool pref, uint64_t base)
 	pcie_fabric_t *f = &x->p->fabric;
 	item_t *v;
 	size_t n = collect(x, first, pref, &v);
-	uint64_t off = 0;
+	uint64_t addr = base;
 	for (size_t i = 0; i < n; i++) {
-		off = align_up(off, v[i].align);
+		addr = align_up(addr, v[i].align);
 		pcie_func_t *fn = &f->funcs[v[i].func];
 		if (v[i].bar >= 0) {
-			fn->bars[v[i].bar].base = base + off;
+			fn->bars[v[i].bar].base = addr;
 		} else {
 			pcie_window_t *w = pref ? &fn->pref : &fn->mem;
-			w->base = base + off;
-			w->limit = base + off + v[i].size - 1;
+			w->base = addr;
+			w->limit = addr + v[i].size - 1;
 			assign(x, fn->first_child, pref, w->base);
 		}
-		off += v[i].size;
+		addr += v[i].size;
 	}
 	free(v);
 }
@@ -244,7 +251,7 @@ static void assign_rc(ectx_t *x, uint32_t r)
 		pcie_window_t w = pref ? rc->pref : rc->mem;
 		item_t *v;
 		size_t n = collect(x, rc->first_child, pref, &v);
-		uint64_t need = pack(v, n);
+		uint64_t need = n ? pack(v, n, w.base) - w.base : 0;
 		free(v);
 		if (!n)
 			continue;
