@@ -65,7 +65,13 @@ static void number_bus(ectx_t *x, int32_t first, unsigned bus, unsigned *next, u
 	unsigned vfmax = place_vfs(x, first, bus);
 	if (vfmax + 1 > *next)
 		*next = vfmax + 1;
-	for (int32_t c = first; c != PCIE_NONE; c = f->funcs[c].next_sibling) {
+	/* Bridges get their buses in scan order (device/function number), as firmware's
+	 * depth-first scan hands them out. */
+	int32_t scan[256];
+	uint32_t nscan = first == PCIE_NONE ? 0 : pcie_bus_scan_order(f, f->funcs[first].rc,
+								       f->funcs[first].parent, scan, 256);
+	for (uint32_t s = 0; s < nscan; s++) {
+		int32_t c = scan[s];
 		pcie_func_t *b = &f->funcs[c];
 		if (!b->is_bridge)
 			continue;

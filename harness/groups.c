@@ -101,16 +101,19 @@ static void unite(int32_t *up, int32_t a, int32_t b)
 		up[a < b ? b : a] = a < b ? a : b;
 }
 
-/* Linux probe order: root complexes in order, then bus, then devfn; VFs after everything. */
-typedef struct probe_key {
-	uint64_t key;
-	int32_t func;
-} probe_key_t;
-
-static int probe_cmp(const void *a, const void *b)
+/* Linux's probe order (pci_bus_add_devices()): every device of a bus, in scan order, then the
+ * subtree of each bridge on it, in scan order; root complexes in platform order. SR-IOV VFs
+ * come last, each PF's in index order: they appear when sriov_numvfs is written. */
+static void probe_walk(const pcie_fabric_t *f, uint32_t rc, int32_t bridge, int32_t *order,
+		       uint32_t *n)
 {
-	const probe_key_t *x = a, *y = b;
-	return (x->key > y->key) - (x->key < y->key);
+	int32_t scan[256];
+	uint32_t ns = pcie_bus_scan_order(f, rc, bridge, scan, 256);
+	for (uint32_t i = 0; i < ns; i++)
+		order[(*n)++] = scan[i];
+	for (uint32_t i = 0; i < ns; i++)
+		if (f->funcs[scan[i]].is_bridge)
+			probe_walk(f, rc, scan[i], order, n);
 }
 
 /* pci_for_each_dma_alias(): walking up, PCIe-to-PCI bridges alias everything below them as
@@ -163,21 +166,14 @@ bool groups_compute(const platform_t *p, iommu_groups_t *g)
 		g->with[i] = PCIE_NONE;
 		g->order[i] = (int32_t)i;
 	}
-	probe_key_t *keys = malloc((n + 1) * sizeof *keys);
-	if (!keys) {
-		free(up);
-		groups_free(g);
-		return false;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		const pcie_func_t *fn = &f->funcs[i];
-		keys[i].key = (uint64_t)fn->is_vf << 48 | (uint64_t)fn->rc << 16 | pcie_func_id(fn);
-		keys[i].func = (int32_t)i;
-	}
-	qsort(keys, n, sizeof *keys, probe_cmp);
-	for (uint32_t i = 0; i < n; i++)
-		g->order[i] = keys[i].func;
-	free(keys);
+	uint32_t placed = 0;
+	for (uint32_t r = 0; r < f->nrcs; r++)
+		probe_walk(f, r, PCIE_NONE, g->order, &placed);
+	uint32_t pfs = placed;
+	for (uint32_t k = 0; k < pfs; k++) /* VFs: functions are added in PF order */
+		for (uint32_t i = 0; i < n; i++)
+			if (f->funcs[i].is_vf && f->funcs[i].pf == g->order[k])
+				g->order[placed++] = (int32_t)i;
 
 	for (uint32_t i = 0; i < n; i++) {
 		const pcie_func_t *fn = &f->funcs[i];
@@ -259,9 +255,9 @@ bool groups_compute(const platform_t *p, iommu_groups_t *g)
 			sids[ns++] = pcie_func_id(fn);
 			for (unsigned b = 0; b < nb; b++) {
 				const pcie_func_t *br = &f->funcs[bridges[b]];
-				sids[ns++] = br->is_pcie && br->pcie_type == PCI_EXP_TYPE_PCI_BRIDGE
-						     ? PCI_DEVID(br->secondary_bus, 0)
-						     : pcie_func_id(br);
+				sids[ns++] = (uint16_t)(br->is_pcie && br->pcie_type == PCI_EXP_TYPE_PCI_BRIDGE
+								? PCI_DEVID(br->secondary_bus, 0)
+								: pcie_func_id(br));
 			}
 			for (unsigned a = 0; a < ns; a++) {
 				int32_t h = holder[sids[a]];

@@ -6,8 +6,9 @@
  * Linux builds groups one device at a time in probe order, each joining the first existing
  * group it finds. iofab computes the order-independent answer: the closure of the
  * "must share a group" relation those rules define (a union-find), which is what the probe
- * order converges to. Groups are numbered in probe order (segment, bus, devfn; VFs last, as
- * they appear when sriov_numvfs is written).
+ * order converges to. Groups are numbered in probe order: root complexes in platform order,
+ * each bus's functions in scan order before the buses below them (pci_bus_add_devices()); VFs
+ * last, as they appear when sriov_numvfs is written.
  */
 #ifndef IOFAB_GROUPS_H
 #define IOFAB_GROUPS_H

@@ -120,6 +120,25 @@ int32_t pcie_add_region(pcie_fabric_t *f, const char *name, pcie_region_kind_t k
 	return (int32_t)f->nregions++;
 }
 
+uint32_t pcie_bus_scan_order(const pcie_fabric_t *f, uint32_t rc, int32_t bridge, int32_t *out,
+			     uint32_t cap)
+{
+	int32_t first = bridge == PCIE_NONE ? f->rcs[rc].first_child : f->funcs[bridge].first_child;
+	uint32_t n = 0;
+	for (int32_t c = first; c != PCIE_NONE && n < cap; c = f->funcs[c].next_sibling) {
+		if (f->funcs[c].is_vf)
+			continue;
+		/* Insertion sort by devfn: a bus holds at most 256 functions. */
+		uint32_t k = n++;
+		while (k > 0 && f->funcs[out[k - 1]].devfn > f->funcs[c].devfn) {
+			out[k] = out[k - 1];
+			k--;
+		}
+		out[k] = c;
+	}
+	return n;
+}
+
 int32_t pcie_find_id(const pcie_fabric_t *f, uint16_t segment, uint16_t id)
 {
 	for (uint32_t i = 0; i < f->nfuncs; i++) {

@@ -167,6 +167,12 @@ int32_t pcie_add_region(pcie_fabric_t *f, const char *name, pcie_region_kind_t k
 
 /* --- lookups -------------------------------------------------------------------------- */
 
+/* The functions on a bus — the root bus of rc when bridge is PCIE_NONE, else the bridge's
+ * secondary bus — in device/function order, the order a bus scan finds them. SR-IOV VFs are
+ * left out (they are not found by scanning). Writes at most `cap` indices; returns the count. */
+uint32_t pcie_bus_scan_order(const pcie_fabric_t *f, uint32_t rc, int32_t bridge, int32_t *out,
+			     uint32_t cap);
+
 /* The function with routing ID `id` in segment `segment`, or PCIE_NONE. */
 int32_t pcie_find_id(const pcie_fabric_t *f, uint16_t segment, uint16_t id);
 int32_t pcie_find_name(const pcie_fabric_t *f, const char *name);
