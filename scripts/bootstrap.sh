@@ -32,8 +32,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     command -v sudo >/dev/null || { echo "bootstrap: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
     sudo=sudo
   fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  log=$(mktemp)
+  if ! { $sudo apt-get update -qq &&
+         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+           "${missing[@]}"; } > "$log" 2>&1; then
+    cat "$log" >&2
+    echo "bootstrap: installing ${missing[*]} failed (apt output above)" >&2
+    rm -f "$log"
+    exit 1
+  fi
+  rm -f "$log"
 else
   echo "bootstrap: all dependencies present"
 fi
