@@ -235,6 +235,9 @@ static void print_hops(FILE *out, const scenario_t *s, const pcie_route_t *r)
 			fprintf(out, " [peer %s]", f->funcs[hp->peer].name);
 		fputc('\n', out);
 	}
+	if (r->truncated)
+		fprintf(out, "      (more than %d hops: the list stops here; the latency counts them all)\n",
+			PCIE_MAX_HOPS);
 }
 
 static void describe_end(FILE *out, const scenario_t *s, const step_t *st)
@@ -333,6 +336,7 @@ static void json_route(jw_t *j, const scenario_t *s, const pcie_route_t *r)
 	tlp_format_bdf(bdf, sizeof bdf, 0, r->requester_id);
 	jw_kstr(j, "requester_id", bdf + 5);
 	jw_ku64(j, "latency_ps", r->latency);
+	jw_kbool(j, "hops_truncated", r->truncated);
 	jw_key(j, "hops");
 	jw_arr(j);
 	for (uint32_t h = 0; h < r->nhops; h++) {

@@ -714,6 +714,8 @@ static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 			st->cpl.requester_id = cpl.requester_id;
 			pcie_route_down(f, st->route.rc, &cpl, &st->cpl);
 		}
+		if (st->cpl.outcome == PCIE_OUT_HOST) /* redirected upstream by ACS CR */
+			pcie_route_host(f, &cpl, &st->cpl);
 		pcie_route_bridge_completion(f, st->from, &st->cpl);
 		total += st->cpl.latency;
 	}

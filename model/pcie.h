@@ -32,7 +32,7 @@ extern "C" {
 
 #define PCIE_NAME_MAX 48
 #define PCIE_MAX_BARS 6
-#define PCIE_MAX_HOPS 48
+#define PCIE_MAX_HOPS 96 /* > 2 x the deepest tree the loader accepts, plus host hops */
 #define PCIE_NONE (-1)
 
 typedef struct pcie_bar {
@@ -240,6 +240,7 @@ typedef enum pcie_why {
 	PCIE_WHY_HOST_P2P,         /* host: address in a PCIe window, routed back down */
 	PCIE_WHY_HOST_UNMAPPED,    /* host: address in no region */
 	PCIE_WHY_BRIDGE_COMPLETES, /* PCIe-to-PCI bridge completes it for its PCI requester */
+	PCIE_WHY_HOST_ID_ROUTE,    /* host: an ID-routed TLP (a redirected completion) goes back down */
 	PCIE_WHY_COUNT
 } pcie_why_t;
 
@@ -265,6 +266,7 @@ typedef struct pcie_route {
 	uint16_t requester_id; /* Requester ID as the last hop saw it (bridges take ownership) */
 	sim_time_t latency;
 	uint32_t nhops;
+	bool truncated;   /* more hops than PCIE_MAX_HOPS: the list stops, latency still counts */
 	pcie_hop_t hops[PCIE_MAX_HOPS];
 } pcie_route_t;
 

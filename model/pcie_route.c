@@ -47,9 +47,8 @@ static void hop(pcie_route_t *r, int32_t node, uint32_t rc, int32_t peer, pcie_w
 	r->why = why;
 	r->latency += latency;
 	if (r->nhops >= PCIE_MAX_HOPS) {
-		/* Keep the last hop truthful: overwrite it rather than lose the final decision. */
-		r->hops[PCIE_MAX_HOPS - 1].why = why;
-		r->hops[PCIE_MAX_HOPS - 1].node = node;
+		/* The decisive reason and the latency stay right; the list says it is cut. */
+		r->truncated = true;
 		return;
 	}
 	pcie_hop_t *h = &r->hops[r->nhops++];
@@ -217,9 +216,35 @@ static bool is_completion(const tlp_t *t)
 	return t->type == TLP_CPL || t->type == TLP_CPLD;
 }
 
+/* True when the function sits directly on a PCIe link (below a root or downstream port). */
+static bool on_link(const pcie_fabric_t *f, const pcie_func_t *fn)
+{
+	return fn->parent != PCIE_NONE && pcie_is_downstream_port(&f->funcs[fn->parent]);
+}
+
+/* Two functions of one device. A link carries one device: without ARI only device 0 exists
+ * there, with ARI (which SR-IOV VFs beyond function 7 imply) every function on the link is a
+ * function of that one device, even when its routing ID has another slot or bus number.
+ * Elsewhere (root bus, conventional bus) the slot number decides. */
+static bool same_device(const pcie_fabric_t *f, const pcie_func_t *a, const pcie_func_t *b)
+{
+	if (a->parent != b->parent)
+		return false;
+	if (on_link(f, a))
+		return true;
+	return a->bus == b->bus && PCI_SLOT(a->devfn) == PCI_SLOT(b->devfn);
+}
+
+/* Egress Control Vector bit of a function inside a multi-function device: its Function
+ * Number, which on a link may be an 8-bit ARI Function Number (§7.7.11.4). */
+static unsigned function_bit(const pcie_fabric_t *f, const pcie_func_t *fn)
+{
+	return on_link(f, fn) ? fn->devfn : PCI_FUNC(fn->devfn);
+}
+
 /* Finds a peer on the bus of `self` (siblings under the same parent or root bus) that claims
- * the TLP, excluding `self`. */
-static int32_t find_peer(const pcie_fabric_t *f, int32_t self, const tlp_t *t, bool same_slot)
+ * the TLP, excluding `self`; with same_dev, only functions of self's own device. */
+static int32_t find_peer(const pcie_fabric_t *f, int32_t self, const tlp_t *t, bool same_dev)
 {
 	const pcie_func_t *s = &f->funcs[self];
 	int32_t first = s->parent == PCIE_NONE ? f->rcs[s->rc].first_child
@@ -228,7 +253,7 @@ static int32_t find_peer(const pcie_fabric_t *f, int32_t self, const tlp_t *t, b
 		if (c == self)
 			continue;
 		const pcie_func_t *cf = &f->funcs[c];
-		if (same_slot && (cf->bus != s->bus || PCI_SLOT(cf->devfn) != PCI_SLOT(s->devfn)))
+		if (same_dev && !same_device(f, cf, s))
 			continue;
 		if (claims(cf, t, NULL))
 			return c;
@@ -372,7 +397,7 @@ int pcie_route_up(const pcie_fabric_t *f, uint32_t src, const tlp_t *t, pcie_rou
 				d = (pcie_acs_effective(s) & PCI_ACS_CR) ? PCIE_WHY_ACS_CR
 									       : PCIE_WHY_P2P_INTERNAL;
 			else
-				d = acs_p2p_request(s, t, PCI_FUNC(g->devfn));
+				d = acs_p2p_request(s, t, function_bit(f, g));
 			if (d == PCIE_WHY_P2P_DIRECT)
 				d = PCIE_WHY_P2P_INTERNAL;
 			if (d == PCIE_WHY_ACS_EC_BLOCK) {
@@ -432,11 +457,16 @@ int pcie_route_up(const pcie_fabric_t *f, uint32_t src, const tlp_t *t, pcie_rou
 		/* The bridge forwards upstream and takes ownership of the transaction: a
 		 * PCIe-to-PCI bridge issues it as (secondary bus, 00.0) (PCIe-to-PCI/PCI-X Bridge
 		 * Spec §2.3); a conventional bridge under its own ID. */
-		if (p->is_pcie && p->pcie_type == PCI_EXP_TYPE_PCI_BRIDGE)
-			r->requester_id = PCI_DEVID(p->secondary_bus, 0);
-		else
-			r->requester_id = pcie_func_id(p);
-		hop(r, parent, p->rc, PCIE_NONE, PCIE_WHY_BRIDGE_OWNERSHIP, tm->bridge_hop);
+		if (tlp_is_request(t)) {
+			if (p->is_pcie && p->pcie_type == PCI_EXP_TYPE_PCI_BRIDGE)
+				r->requester_id = PCI_DEVID(p->secondary_bus, 0);
+			else
+				r->requester_id = pcie_func_id(p);
+			hop(r, parent, p->rc, PCIE_NONE, PCIE_WHY_BRIDGE_OWNERSHIP, tm->bridge_hop);
+		} else {
+			/* A completion's Requester ID is its destination: forwarded unchanged. */
+			hop(r, parent, p->rc, PCIE_NONE, PCIE_WHY_UPSTREAM, tm->bridge_hop);
+		}
 		cur = parent;
 	}
 }
@@ -458,6 +488,18 @@ void pcie_route_bridge_completion(const pcie_fabric_t *f, int32_t requester, pci
 
 int pcie_route_host(const pcie_fabric_t *f, const tlp_t *t, pcie_route_t *r)
 {
+	if (tlp_routed_by_id(t)) {
+		/* A completion redirected upstream (ACS CR, or UF at a root port) must still reach
+		 * its requester: the root complex sends it back down by ID (§6.12.1.1). */
+		const pcie_rc_t *rc = &f->rcs[r->rc];
+		int32_t dst = pcie_find_id(f, rc->segment, dest_id(t));
+		/* No function has the ID, or only a root port (which never requests): it is the
+		 * host's own Requester ID, and the TLP has arrived. */
+		if (dst == PCIE_NONE || (f->funcs[dst].parent == PCIE_NONE && f->funcs[dst].is_bridge))
+			return finish(r, PCIE_OUT_HOST, PCIE_NONE);
+		hop(r, PCIE_NONE, r->rc, PCIE_NONE, PCIE_WHY_HOST_ID_ROUTE, 0);
+		return pcie_route_down(f, r->rc, t, r);
+	}
 	int32_t reg = pcie_find_region(f, t->address);
 	if (reg != PCIE_NONE) {
 		r->region = reg;
@@ -520,6 +562,8 @@ static const struct {
 	[PCIE_WHY_HOST_P2P] = {"host-p2p",
 			       "address in a PCIe MMIO window: the host routes it back down"},
 	[PCIE_WHY_HOST_UNMAPPED] = {"unmapped", "address in no region of the memory map"},
+	[PCIE_WHY_HOST_ID_ROUTE] = {"host-id-route",
+				    "the root complex routes it back down by ID (a redirected completion)"},
 	[PCIE_WHY_BRIDGE_COMPLETES] = {"bridge-completes",
 				       "the bridge completes it on its PCI bus for the original requester"},
 };

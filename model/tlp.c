@@ -59,12 +59,31 @@ const char *tlp_at_name(tlp_at_t at)
 	return "reserved";
 }
 
+const char *tlp_cpl_status_name(tlp_cpl_status_t st)
+{
+	switch (st) {
+	case TLP_CPL_SC:
+		return "SC";
+	case TLP_CPL_UR:
+		return "UR";
+	case TLP_CPL_CRS:
+		return "CRS";
+	case TLP_CPL_CA:
+		return "CA";
+	}
+	return "reserved";
+}
+
 const char *tlp_check(const tlp_t *t)
 {
 	if ((unsigned)t->type >= TLP_TYPE_COUNT)
 		return "unknown TLP type";
 	if (t->has_pasid && t->pasid > TLP_PASID_MAX)
 		return "PASID wider than 20 bits";
+	if ((t->type == TLP_CPL || t->type == TLP_CPLD) &&
+	    !(t->cpl_status == TLP_CPL_SC || t->cpl_status == TLP_CPL_UR ||
+	      t->cpl_status == TLP_CPL_CRS || t->cpl_status == TLP_CPL_CA))
+		return "reserved completion status";
 	if ((unsigned)t->at > TLP_AT_TRANSLATED)
 		return "reserved AT encoding 11b";
 	if (t->at != TLP_AT_UNTRANSLATED && t->type != TLP_MRD && t->type != TLP_MWR)
@@ -102,10 +121,7 @@ int tlp_format(char *buf, size_t size, const tlp_t *t)
 		tlp_format_bdf(other, sizeof other, t->segment, t->completer_id);
 		n = snprintf(buf, size, "%s to %s from %s len=%" PRIu32 " status=%s",
 			     tlp_type_name(t->type), rid, other, t->length,
-			     t->cpl_status == TLP_CPL_SC   ? "SC"
-			     : t->cpl_status == TLP_CPL_UR ? "UR"
-			     : t->cpl_status == TLP_CPL_CA ? "CA"
-							   : "CRS");
+			     tlp_cpl_status_name(t->cpl_status));
 		break;
 	case TLP_CFGRD:
 	case TLP_CFGWR:

@@ -108,13 +108,15 @@ bool tlp_is_request(const tlp_t *t);
 /* Short mnemonic: "MRd", "MWr", "Cpl", "CplD", "Msg", "CfgRd", "CfgWr". */
 const char *tlp_type_name(tlp_type_t type);
 const char *tlp_at_name(tlp_at_t at);
+/* "SC", "UR", "CRS", "CA", or "reserved" for the reserved encodings. */
+const char *tlp_cpl_status_name(tlp_cpl_status_t st);
 
 /* Checks the header fields for internal consistency (PASID range, AT on a non-memory TLP,
  * zero or oversized length...). Returns NULL if valid, or a static description of the first
  * problem. */
 const char *tlp_check(const tlp_t *t);
 
-/* Formats a one-line description ("MWr 0000:03:00.0 addr=0x80001000 len=64 PASID=5")
+/* Formats a one-line description ("MWr 0000:03:00.0 addr=0x80001000 len=64 PASID=0x5")
  * into buf (always NUL-terminated); returns the length snprintf would have written. */
 int tlp_format(char *buf, size_t size, const tlp_t *t);
 
