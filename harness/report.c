@@ -287,7 +287,10 @@ void report_run_text(FILE *out, const scenario_t *s)
 			tl, st->forged ? " (forged Requester ID)" : "");
 		print_hops(out, s, &st->route);
 		if (st->has_cpl) {
-			fprintf(out, "    completion:\n");
+			fprintf(out, "    completion (%s):\n",
+				st->cpl_status == TLP_CPL_SC   ? "successful"
+				: st->cpl_status == TLP_CPL_CA ? "Completer Abort"
+							       : "Unsupported Request");
 			print_hops(out, s, &st->cpl);
 		}
 		fputs("    result: ", out);
@@ -406,10 +409,15 @@ void report_run_json(FILE *out, const scenario_t *s)
 		jw_key(&j, "route");
 		json_route(&j, s, &st->route);
 		jw_key(&j, "completion");
-		if (st->has_cpl)
+		if (st->has_cpl) {
+			jw_obj(&j);
+			jw_kstr(&j, "status", tlp_cpl_status_name(st->cpl_status));
+			jw_key(&j, "route");
 			json_route(&j, s, &st->cpl);
-		else
+			jw_obj_end(&j);
+		} else {
 			jw_null(&j);
+		}
 		jw_key(&j, "expectation");
 		if (!st->expect.present) {
 			jw_null(&j);

@@ -306,6 +306,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	e->bar = e->reason = e->redirected = e->p2p = -1;
 	e->latency_ns = -1;
 	e->requester_id = -1;
+	e->completion = -1;
 	if (!c->node)
 		return true;
 	if (!yexpect_map(c))
@@ -313,7 +314,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	e->present = true;
 	static const char *const keys[] = {"outcome", "to",  "bar",	     "at",
 					   "reason",  "redirected", "p2p", "latency_ns",
-					   "requester_id", NULL};
+					   "requester_id", "completion", NULL};
 	bool ok = ykeys(c, keys);
 	static const char *const outcomes[] = {"delivered", "memory", "blocked", "unsupported",
 					       NULL};
@@ -324,8 +325,16 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	e->outcome = (exp_outcome_t)v;
 	ycur_t to = yget(c, "to"), bar = yget(c, "bar"), at = yget(c, "at"), re = yget(c, "reason"),
 	       rd = yget(c, "redirected"), pp = yget(c, "p2p"), lat = yget(c, "latency_ns"),
-	       rid = yget(c, "requester_id");
+	       rid = yget(c, "requester_id"), cpl = yget(c, "completion");
 	const pcie_fabric_t *f = &s->platform.fabric;
+	if (cpl.node) {
+		static const char *const sts[] = {"SC", "UR", "CA", "none", NULL};
+		static const int codes[] = {TLP_CPL_SC, TLP_CPL_UR, TLP_CPL_CA, -2};
+		if (yenum(&cpl, sts, &v))
+			e->completion = codes[v];
+		else
+			ok = false;
+	}
 	if (to.node) {
 		if (e->outcome == EXP_DELIVERED) {
 			e->to = parse_func_ref(s, &to);
@@ -636,6 +645,13 @@ static void check(const scenario_t *s, step_t *st)
 		tlp_format_bdf(b, sizeof b, st->tlp.segment, r->requester_id);
 		appendf(st->mismatch, sizeof st->mismatch, "expected Requester ID %s, got %s; ", a, b);
 	}
+	if (e->completion == -2 && st->has_cpl)
+		appendf(st->mismatch, sizeof st->mismatch, "expected no completion, got %s; ",
+			tlp_cpl_status_name(st->cpl_status));
+	else if (e->completion >= 0 && (!st->has_cpl || (int)st->cpl_status != e->completion))
+		appendf(st->mismatch, sizeof st->mismatch, "expected a %s completion, got %s; ",
+			tlp_cpl_status_name((tlp_cpl_status_t)e->completion),
+			st->has_cpl ? tlp_cpl_status_name(st->cpl_status) : "none");
 	size_t n = strlen(st->mismatch);
 	if (n >= 2)
 		st->mismatch[n - 2] = '\0';
@@ -649,23 +665,34 @@ typedef struct runner {
 
 static void start_step(sim_t *sim, void *ctx, uint64_t arg);
 
-/* Builds the completion for a non-posted request that reached its completer. */
+/* Builds the completion for a non-posted request: successful from the completer it reached,
+ * Completer Abort from a port that blocked it (an ACS Violation, §6.12.5), Unsupported
+ * Request from wherever nothing claimed it. */
 static bool make_completion(const step_t *st, tlp_t *cpl)
 {
 	const tlp_t *t = &st->tlp;
 	if (!tlp_is_non_posted(t))
 		return false;
-	if (st->route.outcome != PCIE_OUT_FUNCTION &&
-	    !(st->route.outcome == PCIE_OUT_HOST && st->route.region != PCIE_NONE))
-		return false;
+	const pcie_route_t *r = &st->route;
 	memset(cpl, 0, sizeof *cpl);
-	cpl->type = t->type == TLP_CFGWR ? TLP_CPL : TLP_CPLD;
 	cpl->segment = t->segment;
-	cpl->requester_id = st->route.requester_id; /* whoever owns the request now */
+	cpl->requester_id = r->requester_id; /* whoever owns the request now */
 	cpl->tag = t->tag;
-	cpl->length = t->type == TLP_MRD ? t->length : 4;
-	cpl->cpl_status = TLP_CPL_SC;
-	return true;
+	if (r->outcome == PCIE_OUT_FUNCTION ||
+	    (r->outcome == PCIE_OUT_HOST && r->region != PCIE_NONE)) {
+		cpl->type = t->type == TLP_CFGWR ? TLP_CPL : TLP_CPLD;
+		cpl->length = t->type == TLP_MRD ? t->length : 4;
+		cpl->cpl_status = TLP_CPL_SC;
+		return true;
+	}
+	if (r->outcome == PCIE_OUT_BLOCKED || r->outcome == PCIE_OUT_UR) {
+		if (st->from >= 0 && r->at_node == st->from)
+			return false; /* the sender itself refused to send it */
+		cpl->type = TLP_CPL;
+		cpl->cpl_status = r->outcome == PCIE_OUT_BLOCKED ? TLP_CPL_CA : TLP_CPL_UR;
+		return true;
+	}
+	return false;
 }
 
 static void finish_step(sim_t *sim, void *ctx, uint64_t arg)
@@ -704,8 +731,31 @@ static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 	sim_time_t total = st->route.latency;
 	tlp_t cpl;
 	st->has_cpl = make_completion(st, &cpl);
+	st->cpl_status = cpl.cpl_status;
 	if (st->has_cpl) {
-		if (st->route.outcome == PCIE_OUT_FUNCTION) {
+		const pcie_func_t *ref = st->route.at_node >= 0 ? &f->funcs[st->route.at_node] : NULL;
+		if (cpl.cpl_status != TLP_CPL_SC && ref && ref->is_bridge &&
+		    (PCI_BUS_NUM(cpl.requester_id) < ref->secondary_bus ||
+		     PCI_BUS_NUM(cpl.requester_id) > ref->subordinate_bus)) {
+			/* The request carried a forged ID: the abort goes to that ID, not back to
+			 * the sender (which sees a completion timeout). Not simulated. */
+			st->has_cpl = false;
+		} else if (cpl.cpl_status != TLP_CPL_SC && ref && ref->is_bridge) {
+			/* The refusing port completes the request back down to the requester. */
+			cpl.completer_id = pcie_func_id(&f->funcs[st->route.at_node]);
+			pcie_route_init(&st->cpl);
+			st->cpl.requester_id = cpl.requester_id;
+			pcie_route_below(f, st->route.at_node, &cpl, &st->cpl);
+		} else if (cpl.cpl_status != TLP_CPL_SC) {
+			/* Refused at the root complex (or by an endpoint): from the root complex. */
+			cpl.completer_id = PCI_DEVID(f->rcs[st->route.rc].root_bus, 0);
+			pcie_route_init(&st->cpl);
+			st->cpl.requester_id = cpl.requester_id;
+			if (st->from == STEP_FROM_HOST)
+				st->has_cpl = false; /* the host's own request: nothing to route */
+			else
+				pcie_route_down(f, st->route.rc, &cpl, &st->cpl);
+		} else if (st->route.outcome == PCIE_OUT_FUNCTION) {
 			cpl.completer_id = pcie_func_id(&f->funcs[st->route.target]);
 			pcie_route_up(f, (uint32_t)st->route.target, &cpl, &st->cpl);
 		} else {

@@ -41,6 +41,7 @@ typedef struct expectation {
 	int p2p;          /* -1 any, 0, 1 */
 	int64_t latency_ns; /* -1 any */
 	int32_t requester_id; /* -1 any: the Requester ID as last seen */
+	int completion;   /* -1 any, -2 none, else the tlp_cpl_status_t of the completion */
 } expectation_t;
 
 typedef struct step {
@@ -57,6 +58,7 @@ typedef struct step {
 	bool ran;
 	pcie_route_t route;
 	bool has_cpl;
+	tlp_cpl_status_t cpl_status;
 	pcie_route_t cpl;
 	sim_time_t start, end;
 	bool met;

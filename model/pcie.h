@@ -291,6 +291,10 @@ void pcie_route_bridge_completion(const pcie_fabric_t *f, int32_t requester, pci
  * an Unsupported Request. An IOMMU, where the platform has one, translates before this. */
 int pcie_route_host(const pcie_fabric_t *f, const tlp_t *t, pcie_route_t *r);
 
+/* Routes a TLP from bridge `bridge` down its secondary bus (a port answering a request it
+ * refused, for instance). Appends to r's hops. */
+int pcie_route_below(const pcie_fabric_t *f, int32_t bridge, const tlp_t *t, pcie_route_t *r);
+
 void pcie_route_init(pcie_route_t *r);
 
 /* One sentence explaining a decision, for reports. */

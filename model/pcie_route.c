@@ -168,6 +168,13 @@ static int route_below(const pcie_fabric_t *f, int32_t br, const tlp_t *t, pcie_
 	}
 }
 
+int pcie_route_below(const pcie_fabric_t *f, int32_t bridge, const tlp_t *t, pcie_route_t *r)
+{
+	if (bridge < 0 || (uint32_t)bridge >= f->nfuncs || !f->funcs[bridge].is_bridge)
+		return -1;
+	return route_below(f, bridge, t, r);
+}
+
 int pcie_route_down(const pcie_fabric_t *f, uint32_t rc, const tlp_t *t, pcie_route_t *r)
 {
 	if (rc >= f->nrcs)
