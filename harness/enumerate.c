@@ -156,6 +156,26 @@ static bool bar_in_pref(const pcie_rc_t *rc, const pcie_bar_t *b)
 
 static uint64_t window_need(ectx_t *x, int32_t br, bool pref, uint64_t *align);
 
+/* Appends to a growing item array; false when out of memory (the array is then freed). */
+static bool push(item_t **v, size_t *n, size_t *cap, item_t it)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		item_t *nv = realloc(*v, ncap * sizeof *nv);
+		if (!nv) {
+			free(*v);
+			*v = NULL;
+			return false;
+		}
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = it;
+	return true;
+}
+
+/* The BARs and bridge windows of one kind (prefetchable or not) on a bus, largest alignment
+ * first (stable). */
 static size_t collect(ectx_t *x, int32_t first, bool pref, item_t **out)
 {
 	pcie_fabric_t *f = &x->p->fabric;
@@ -168,44 +188,28 @@ static size_t collect(ectx_t *x, int32_t first, bool pref, item_t **out)
 		for (int b = 0; b < PCIE_MAX_BARS; b++) {
 			if (!fn->bars[b].size || bar_in_pref(rc, &fn->bars[b]) != pref)
 				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				item_t *nv = realloc(v, cap * sizeof *nv);
-				if (!nv) {
-					free(v);
-					*out = NULL;
-					return 0;
-				}
-				v = nv;
-			}
-			v[n++] = (item_t){fn->bars[b].size, fn->bars[b].size, c, b, order++};
+			if (!push(&v, &n, &cap,
+				  (item_t){fn->bars[b].size, fn->bars[b].size, c, b, order++}))
+				goto oom;
 		}
 		if (fn->is_bridge) {
 			uint64_t walign;
 			uint64_t need = window_need(x, c, pref, &walign);
-			if (!need)
-				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				item_t *nv = realloc(v, cap * sizeof *nv);
-				if (!nv) {
-					free(v);
-					*out = NULL;
-					return 0;
-				}
-				v = nv;
-			}
-			v[n++] = (item_t){need, walign, c, -1, order++};
+			if (need && !push(&v, &n, &cap, (item_t){need, walign, c, -1, order++}))
+				goto oom;
 		}
 	}
 	if (n)
 		qsort(v, n, sizeof *v, item_cmp);
 	*out = v;
 	return n;
+oom:
+	x->ok = false;
+	yerrs_add(x->errs, "%s: out of memory", x->file);
+	*out = NULL;
+	return 0;
 }
 
-/* Places the items one after the other from absolute address `base`, each aligned to its own
- * alignment; returns the end address (one past the last byte). */
 static uint64_t pack(const item_t *v, size_t n, uint64_t base)
 {
 	uint64_t addr = base;

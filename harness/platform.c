@@ -164,11 +164,7 @@ static bool parse_acs(const ycur_t *c, pcie_func_t *fn)
 		ok = false;
 	}
 	if (eg.node) {
-		uint64_t v;
-		if (yu64(&eg, &v, 0, 0xffffffffu))
-			fn->acs_egress_vector = (uint32_t)v;
-		else
-			ok = false;
+		ok &= yopt_u32(&eg, &fn->acs_egress_vector, 0, 0xffffffffu);
 		if (!(fn->acs_cap & PCI_ACS_EC)) {
 			yerr(&eg, "an egress vector needs EC in the capability");
 			ok = false;
@@ -183,7 +179,7 @@ static bool is_pow2(uint64_t v)
 }
 
 /* bars: [16K, {size: 1M, prefetchable: true, 64bit: true, address: 0x...}] */
-static bool parse_bars(pctx_t *x, const ycur_t *c, pcie_bar_t *bars, fmeta_t *m, bool allow_addr)
+static bool parse_bars(const ycur_t *c, pcie_bar_t *bars, fmeta_t *m, bool allow_addr)
 {
 	if (!c->node)
 		return true;
@@ -208,8 +204,7 @@ static bool parse_bars(pctx_t *x, const ycur_t *c, pcie_bar_t *bars, fmeta_t *m,
 			       w = yget(&b, "64bit"), a = yget(&b, "address");
 			if (!ysize(&s, &size, 16, 1ull << 48))
 				ok = false;
-			if (pf.node && !ybool(&pf, &pref))
-				ok = false;
+			ok &= yopt_bool(&pf, &pref);
 			if (w.node) {
 				if (!ybool(&w, &is64))
 					ok = false;
@@ -254,7 +249,6 @@ static bool parse_bars(pctx_t *x, const ycur_t *c, pcie_bar_t *bars, fmeta_t *m,
 			m->bar_given |= (uint8_t)(1u << slot);
 		slot += is64 ? 2 : 1;
 	}
-	(void)x;
 	return ok;
 }
 
@@ -281,14 +275,8 @@ static bool parse_func_common(pctx_t *x, const ycur_t *c, int32_t idx, bool pcie
 	       sriov = yget(c, "sriov"), legacy = yget(c, "legacy");
 	if (id.node && !yvendev(&id, &fn->vendor_id, &fn->device_id))
 		ok = false;
-	if (cls.node) {
-		uint64_t v;
-		if (yu64(&cls, &v, 0, 0xffffff))
-			fn->class_code = (uint32_t)v;
-		else
-			ok = false;
-	}
-	ok &= parse_bars(x, &bars, fn->bars, m, !x->p->enumerate);
+	ok &= yopt_u32(&cls, &fn->class_code, 0, 0xffffff);
+	ok &= parse_bars(&bars, fn->bars, m, !x->p->enumerate);
 	if (!pcie) {
 		const ycur_t *bad[] = {&acs, &pasid, &ats, &sriov, &legacy};
 		const char *names[] = {"acs", "pasid", "ats", "sriov", "legacy"};
@@ -320,8 +308,7 @@ static bool parse_func_common(pctx_t *x, const ycur_t *c, int32_t idx, bool pcie
 			ok = false;
 		}
 	}
-	if (ats.node && !ybool(&ats, &fn->has_ats))
-		ok = false;
+	ok &= yopt_bool(&ats, &fn->has_ats);
 	if (legacy.node) {
 		bool b;
 		if (ybool(&legacy, &b)) {
@@ -337,28 +324,14 @@ static bool parse_func_common(pctx_t *x, const ycur_t *c, int32_t idx, bool pcie
 		static const char *const keys[] = {"vfs", "offset", "stride", "vf_id", "vf_bars",
 						   NULL};
 		ok &= ykeys(&sriov, keys);
-		uint64_t v;
 		ycur_t vfs = yneed(&sriov, "vfs"), off = yget(&sriov, "offset"),
 		       st = yget(&sriov, "stride");
 		fn->has_sriov = true;
 		fn->sriov_offset = 1;
 		fn->sriov_stride = 1;
-		if (yu64(&vfs, &v, 0, 255))
-			fn->sriov_num_vfs = (uint16_t)v;
-		else
-			ok = false;
-		if (off.node) {
-			if (yu64(&off, &v, 1, 0xffff))
-				fn->sriov_offset = (uint16_t)v;
-			else
-				ok = false;
-		}
-		if (st.node) {
-			if (yu64(&st, &v, 1, 0xffff))
-				fn->sriov_stride = (uint16_t)v;
-			else
-				ok = false;
-		}
+		ok &= vfs.node && yopt_u16(&vfs, &fn->sriov_num_vfs, 0, 255);
+		ok &= yopt_u16(&off, &fn->sriov_offset, 1, 0xffff);
+		ok &= yopt_u16(&st, &fn->sriov_stride, 1, 0xffff);
 	}
 	return ok;
 }
@@ -377,7 +350,7 @@ static bool add_vfs(pctx_t *x, const ycur_t *c, int32_t pf)
 		ok = false;
 	pcie_bar_t bars[PCIE_MAX_BARS];
 	memset(bars, 0, sizeof bars);
-	if (vfbars.node && !parse_bars(x, &vfbars, bars, NULL, false))
+	if (vfbars.node && !parse_bars(&vfbars, bars, NULL, false))
 		ok = false;
 	if (!ok)
 		return false;
@@ -633,8 +606,7 @@ static bool parse_node(pctx_t *x, const ycur_t *c, uint32_t rc, int32_t parent, 
 		ok &= ykeys(c, keys);
 		uint8_t fno = 0;
 		ycur_t fnc = yget(c, "fn");
-		if (fnc.node && !parse_u8(&fnc, &fno, 7))
-			ok = false;
+		ok &= yopt_u8(&fnc, &fno, 0, 7);
 		int32_t i = add_func(x, c, rc, parent, name);
 		if (i == PCIE_NONE)
 			return false;
@@ -646,8 +618,7 @@ static bool parse_node(pctx_t *x, const ycur_t *c, uint32_t rc, int32_t parent, 
 		fn->devfn = PCI_DEVFN(devno, fno);
 		fn->port_number = devno;
 		ycur_t port = yget(c, "port"), id = yget(c, "id"), acs = yget(c, "acs");
-		if (port.node && !parse_u8(&port, &fn->port_number, 255))
-			ok = false;
+		ok &= yopt_u8(&port, &fn->port_number, 0, 255);
 		if (id.node && !yvendev(&id, &fn->vendor_id, &fn->device_id))
 			ok = false;
 		ok &= parse_acs(&acs, fn);
@@ -743,8 +714,7 @@ static bool parse_node(pctx_t *x, const ycur_t *c, uint32_t rc, int32_t parent, 
 			p->port_number = dno;
 			ycur_t pnum = yget(&d, "port_number"), id = yget(&d, "id"),
 			       acs = yget(&d, "acs");
-			if (pnum.node && !parse_u8(&pnum, &p->port_number, 255))
-				ok = false;
+			ok &= yopt_u8(&pnum, &p->port_number, 0, 255);
 			if (id.node && !yvendev(&id, &p->vendor_id, &p->device_id))
 				ok = false;
 			ok &= parse_acs(&acs, p);
@@ -855,10 +825,8 @@ static bool parse_kernel(platform_t *p, const ycur_t *c)
 	static const char *const keys[] = {"enable_acs", "ats", "acs_override", NULL};
 	bool ok = ykeys(c, keys);
 	ycur_t ea = yget(c, "enable_acs"), ats = yget(c, "ats"), ov = yget(c, "acs_override");
-	if (ea.node && !ybool(&ea, &k->enable_acs))
-		ok = false;
-	if (ats.node && !ybool(&ats, &k->ats))
-		ok = false;
+	ok &= yopt_bool(&ea, &k->enable_acs);
+	ok &= yopt_bool(&ats, &k->ats);
 	if (ov.node) {
 		if (!yexpect_seq(&ov))
 			return false;
@@ -1118,23 +1086,11 @@ bool platform_load_node(platform_t *p, const ycur_t *root, const ycur_t *kernel_
 			ycur_t seg = yget(&r, "segment"), bus = yget(&r, "bus"),
 			       mm = yneed(&r, "mmio"), mp = yget(&r, "mmio_pref"),
 			       pp = yget(&r, "p2p_between_root_ports"), ports = yneed(&r, "ports");
-			uint64_t v;
-			if (seg.node) {
-				if (yu64(&seg, &v, 0, 0xffff))
-					rc->segment = (uint16_t)v;
-				else
-					ok = false;
-			}
-			if (bus.node) {
-				if (yu64(&bus, &v, 0, 0xff))
-					rc->root_bus = (uint8_t)v;
-				else
-					ok = false;
-			}
+			ok &= yopt_u16(&seg, &rc->segment, 0, 0xffff);
+			ok &= yopt_u8(&bus, &rc->root_bus, 0, 0xff);
 			ok &= parse_window(&mm, &rc->mem);
 			ok &= parse_window(&mp, &rc->pref);
-			if (pp.node && !ybool(&pp, &rc->p2p_between_root_ports))
-				ok = false;
+			ok &= yopt_bool(&pp, &rc->p2p_between_root_ports);
 			for (int w = 0; w < 2; w++) {
 				pcie_window_t win = w ? rc->pref : rc->mem;
 				if (win.base > win.limit || nspans >= 256)

@@ -199,12 +199,7 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 		yerr(c, "missing key 'address' (a memory request needs one)");
 		ok = false;
 	}
-	if (len.node) {
-		if (yu64(&len, &u, 1, 4096))
-			t->length = (uint32_t)u;
-		else
-			ok = false;
-	}
+	ok &= yopt_u32(&len, &t->length, 1, 4096);
 	if (at.node) {
 		if (yenum(&at, at_names, &v))
 			t->at = (tlp_at_t)v;
@@ -219,10 +214,8 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 			ok = false;
 		}
 	}
-	if (pe.node && !ybool(&pe, &t->pasid_exec))
-		ok = false;
-	if (pp.node && !ybool(&pp, &t->pasid_priv))
-		ok = false;
+	ok &= yopt_bool(&pe, &t->pasid_exec);
+	ok &= yopt_bool(&pp, &t->pasid_priv);
 	if ((pe.node || pp.node) && !pasid.node) {
 		yerr(pe.node ? &pe : &pp, "pasid_exec and pasid_priv need a 'pasid'");
 		ok = false;
@@ -251,12 +244,7 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 		yerr(c, "missing key 'to' (an ID-routed TLP needs its target function)");
 		ok = false;
 	}
-	if (tag.node) {
-		if (yu64(&tag, &u, 0, 1023))
-			t->tag = (uint16_t)u;
-		else
-			ok = false;
-	}
+	ok &= yopt_u16(&tag, &t->tag, 0, 1023);
 	if (data.node) {
 		if (yu64(&data, &u, 0, UINT64_MAX))
 			for (int i = 0; i < 8; i++)
@@ -264,14 +252,8 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 		else
 			ok = false;
 	}
-	if (poi.node && !ybool(&poi, &t->poisoned))
-		ok = false;
-	if (mc.node) {
-		if (yu64(&mc, &u, 0, 255))
-			t->msg_code = (uint8_t)u;
-		else
-			ok = false;
-	}
+	ok &= yopt_bool(&poi, &t->poisoned);
+	ok &= yopt_u8(&mc, &t->msg_code, 0, 255);
 	if (mr.node) {
 		if (yenum(&mr, msg_routings, &v))
 			t->msg_routing = (tlp_msg_routing_t)v;
@@ -282,12 +264,7 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 			ok = false;
 		}
 	}
-	if (reg.node) {
-		if (yu64(&reg, &u, 0, 0xfff))
-			t->cfg_reg = (uint16_t)u;
-		else
-			ok = false;
-	}
+	ok &= yopt_u16(&reg, &t->cfg_reg, 0, 0xfff);
 	if (ok) {
 		const char *why = tlp_check(t);
 		if (why) {

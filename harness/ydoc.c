@@ -417,6 +417,26 @@ bool yu64(const ycur_t *c, uint64_t *out, uint64_t min, uint64_t max)
 	return read_u64(c, out, min, max, false);
 }
 
+#define YOPT(name, type)                                                                      \
+	bool name(const ycur_t *c, type *out, type min, type max)                              \
+	{                                                                                      \
+		uint64_t v;                                                                    \
+		if (!c->node)                                                                  \
+			return true;                                                           \
+		if (!read_u64(c, &v, min, max, false))                                         \
+			return false;                                                          \
+		*out = (type)v;                                                                \
+		return true;                                                                   \
+	}
+YOPT(yopt_u8, uint8_t)
+YOPT(yopt_u16, uint16_t)
+YOPT(yopt_u32, uint32_t)
+
+bool yopt_bool(const ycur_t *c, bool *out)
+{
+	return !c->node || ybool(c, out);
+}
+
 bool ysize(const ycur_t *c, uint64_t *out, uint64_t min, uint64_t max)
 {
 	return read_u64(c, out, min, max, true);

@@ -89,6 +89,12 @@ ycur_t ymap_val(const ycur_t *m, size_t i);
 /* Typed scalar readers. Each returns false and records an error on a wrong type or an out of
  * range value; an absent cursor returns false without an error (callers choose defaults). */
 bool yu64(const ycur_t *c, uint64_t *out, uint64_t min, uint64_t max);
+/* Optional fields: true when absent (out untouched) or valid (out set); false, with an error
+ * recorded, when present and wrong. For the common "key: number in [min, max]" fields. */
+bool yopt_u8(const ycur_t *c, uint8_t *out, uint8_t min, uint8_t max);
+bool yopt_u16(const ycur_t *c, uint16_t *out, uint16_t min, uint16_t max);
+bool yopt_u32(const ycur_t *c, uint32_t *out, uint32_t min, uint32_t max);
+bool yopt_bool(const ycur_t *c, bool *out);
 /* Sizes: 4096, 0x1000, 4K, 4KiB, 1M, 2G, 1T (binary multiples). */
 bool ysize(const ycur_t *c, uint64_t *out, uint64_t min, uint64_t max);
 bool ybool(const ycur_t *c, bool *out);
