@@ -55,7 +55,9 @@ static unsigned place_vfs(ectx_t *x, int32_t first, unsigned bus)
 	return maxbus;
 }
 
-static void number_bus(ectx_t *x, int32_t first, unsigned bus, unsigned *next, unsigned last)
+/* Numbers the bridges below a bus; returns the highest bus number used at or below it, which
+ * is the subordinate bus number of the bridge above. */
+static unsigned number_bus(ectx_t *x, int32_t first, unsigned bus, unsigned *next, unsigned last)
 {
 	pcie_fabric_t *f = &x->p->fabric;
 	for (int32_t c = first; c != PCIE_NONE; c = f->funcs[c].next_sibling)
@@ -65,6 +67,7 @@ static void number_bus(ectx_t *x, int32_t first, unsigned bus, unsigned *next, u
 	unsigned vfmax = place_vfs(x, first, bus);
 	if (vfmax + 1 > *next)
 		*next = vfmax + 1;
+	unsigned maxbus = vfmax;
 	/* Bridges get their buses in scan order (device/function number), as firmware's
 	 * depth-first scan hands them out. */
 	int32_t scan[256];
@@ -92,12 +95,15 @@ static void number_bus(ectx_t *x, int32_t first, unsigned bus, unsigned *next, u
 		}
 		if (sec > last) {
 			FERR(x, c, "ran out of bus numbers (root complex decodes up to %u)", last);
-			return;
+			return maxbus;
 		}
 		b->secondary_bus = (uint8_t)sec;
-		number_bus(x, b->first_child, sec, next, last);
-		b->subordinate_bus = (uint8_t)(*next - 1 > last ? last : *next - 1);
+		unsigned sub = number_bus(x, b->first_child, sec, next, last);
+		b->subordinate_bus = (uint8_t)(sub > last ? last : sub);
+		if (sub > maxbus)
+			maxbus = sub;
 	}
+	return maxbus;
 }
 
 static void check_unique_ids(ectx_t *x)
@@ -123,6 +129,13 @@ static void check_unique_ids(ectx_t *x)
 			if (a->secondary_bus && a->secondary_bus == b->secondary_bus)
 				FERR(x, i, "secondary bus %u is also the secondary bus of '%s' (line %u)",
 				     a->secondary_bus, b->name, x->fm[j].line);
+			else if (a->parent == b->parent && a->rc == b->rc &&
+				 a->secondary_bus <= b->subordinate_bus &&
+				 b->secondary_bus <= a->subordinate_bus)
+				FERR(x, i, "bus range [%02x-%02x] overlaps the range [%02x-%02x] of sibling "
+					   "bridge '%s' (line %u)",
+				     a->secondary_bus, a->subordinate_bus, b->secondary_bus,
+				     b->subordinate_bus, b->name, x->fm[j].line);
 		}
 }
 
@@ -341,8 +354,11 @@ static void check_fixed(ectx_t *x)
 			if (!bar->size)
 				continue;
 			if (fn->is_vf) {
-				FERR(x, i, "VF BARs with 'enumeration: fixed' are not supported: give "
-					   "the VFs no vf_bars, or use 'enumeration: auto'");
+				if (pcie_func_id(fn) == pcie_func_id(&f->funcs[fn->pf]) +
+							       f->funcs[fn->pf].sriov_offset) /* VF 0 */
+					FERR(x, fn->pf,
+					     "VF BARs with 'enumeration: fixed' are not supported: give "
+					     "the VFs no vf_bars, or use 'enumeration: auto'");
 				break;
 			}
 			if (!(x->fm[i].bar_given & (1u << b))) {

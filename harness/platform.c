@@ -211,7 +211,11 @@ static bool parse_bars(const ycur_t *c, pcie_bar_t *bars, fmeta_t *m, bool allow
 				has64 = true;
 			}
 			if (a.node) {
-				if (!allow_addr) {
+				if (!allow_addr && !m) {
+					yerr(&a, "VF BARs are placed by the SR-IOV capability: they take no "
+						 "'address'");
+					ok = false;
+				} else if (!allow_addr) {
 					yerr(&a, "BAR addresses are assigned by enumeration; give them only "
 						 "with 'enumeration: fixed'");
 					ok = false;
@@ -592,7 +596,7 @@ static bool parse_node(pctx_t *x, const ycur_t *c, uint32_t rc, int32_t parent, 
 			    (bus == BUS_LINK && (type == 2 || type == 3 || type == 4)) ||
 			    (bus == BUS_PCI && (type == 5 || type == 6));
 	if (!placement_ok) {
-		yerr(&tk, "a %s cannot sit here (expected %s)", node_types[type], allowed_here[bus]);
+		yerr(&tk, "'%s' cannot sit here (expected %s)", node_types[type], allowed_here[bus]);
 		return false;
 	}
 	char name[PCIE_NAME_MAX];

@@ -305,7 +305,8 @@ void report_run_text(FILE *out, const scenario_t *s)
 	}
 	uint32_t met, not_met, none;
 	scenario_tally(s, &met, &not_met, &none);
-	fprintf(out, "\nsummary: %u steps, %u expectations met, %u not met", s->nsteps, met, not_met);
+	fprintf(out, "\nsummary: %u step%s, %u expectation%s met, %u not met", s->nsteps,
+		s->nsteps == 1 ? "" : "s", met, met == 1 ? "" : "s", not_met);
 	if (none)
 		fprintf(out, ", %u without expectation", none);
 	fputc('\n', out);

@@ -21,6 +21,8 @@ const char *exp_outcome_token(exp_outcome_t o)
 		return "blocked";
 	case EXP_UNSUPPORTED:
 		return "unsupported";
+	case EXP_HOST:
+		return "host";
 	case EXP_ANY:
 		break;
 	}
@@ -85,7 +87,10 @@ static bool parse_address(const scenario_t *s, const ycur_t *c, uint64_t *out)
 	}
 	trim(buf);
 	uint64_t base;
-	if (isdigit((unsigned char)buf[0])) {
+	const char *dotbar = strrchr(buf, '.');
+	bool bar_ref = dotbar && !strncmp(dotbar, ".bar", 4) && isdigit((unsigned char)dotbar[4]) &&
+		       !dotbar[5];
+	if (isdigit((unsigned char)buf[0]) && !bar_ref) {
 		const char *why = yparse_u64(buf, true, &base);
 		if (why) {
 			yerr(c, "'%s': %s", buf, why);
@@ -183,7 +188,7 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 		t->requester_id = pcie_func_id(&f->funcs[st->from]);
 		t->segment = f->rcs[f->funcs[st->from].rc].segment;
 	} else {
-		t->requester_id = PCI_DEVID(f->rcs[st->host_rc].root_bus, 0);
+		t->requester_id = pcie_rc_host_id(f, st->host_rc);
 		t->segment = f->rcs[st->host_rc].segment;
 	}
 	ycur_t a = yget(c, "address"), len = yget(c, "length"), at = yget(c, "at"),
@@ -294,7 +299,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 					   "requester_id", "completion", NULL};
 	bool ok = ykeys(c, keys);
 	static const char *const outcomes[] = {"delivered", "memory", "blocked", "unsupported",
-					       NULL};
+					       "host", NULL};
 	int v;
 	ycur_t oc = yneed(c, "outcome");
 	if (!yenum(&oc, outcomes, &v))
@@ -545,7 +550,7 @@ exp_outcome_t step_outcome(const step_t *st)
 	case PCIE_OUT_FUNCTION:
 		return EXP_DELIVERED;
 	case PCIE_OUT_HOST:
-		return EXP_MEMORY;
+		return r->region != PCIE_NONE ? EXP_MEMORY : EXP_HOST;
 	case PCIE_OUT_BLOCKED:
 		return EXP_BLOCKED;
 	case PCIE_OUT_UR:
@@ -688,6 +693,48 @@ static void finish_step(sim_t *sim, void *ctx, uint64_t arg)
 	}
 }
 
+/* Routes the completion of a step's non-posted request from its completer back to the
+ * requester: the function that claimed the request, the port that refused it, or the root
+ * complex. Returns false when no completion is simulated. */
+static bool route_completion(const pcie_fabric_t *f, step_t *st, tlp_t *cpl)
+{
+	const pcie_route_t *r = &st->route;
+	pcie_route_t *c = &st->cpl;
+	int32_t completer; /* PCIE_NONE: the root complex */
+	if (cpl->cpl_status == TLP_CPL_SC) {
+		completer = r->outcome == PCIE_OUT_FUNCTION ? r->target : PCIE_NONE;
+	} else {
+		/* A request refused for its forged Requester ID is aborted toward that ID, not
+		 * the sender (which sees a completion timeout): not simulated. */
+		if (r->why == PCIE_WHY_ACS_SV_BLOCK)
+			return false;
+		completer = r->at_node;
+	}
+	pcie_route_init(c);
+	c->requester_id = cpl->requester_id;
+	c->rc = r->rc;
+	if (completer == PCIE_NONE) {
+		cpl->completer_id = pcie_rc_host_id(f, r->rc);
+		if (st->from == STEP_FROM_HOST) {
+			c->outcome = PCIE_OUT_HOST; /* the host answers itself */
+			return true;
+		}
+		pcie_route_down(f, r->rc, cpl, c);
+	} else {
+		const pcie_func_t *cf = &f->funcs[completer];
+		cpl->completer_id = pcie_func_id(cf);
+		uint8_t bus = PCI_BUS_NUM(cpl->requester_id);
+		if (cf->is_bridge && bus >= cf->secondary_bus && bus <= cf->subordinate_bus)
+			pcie_route_below(f, completer, cpl, c); /* a port answering from below */
+		else
+			pcie_route_up(f, (uint32_t)completer, cpl, c);
+	}
+	if (c->outcome == PCIE_OUT_HOST) /* to the host, or redirected upstream by ACS CR */
+		pcie_route_host(f, cpl, c);
+	pcie_route_bridge_completion(f, st->from, c);
+	return true;
+}
+
 static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 {
 	runner_t *rn = ctx;
@@ -707,45 +754,10 @@ static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 	}
 	sim_time_t total = st->route.latency;
 	tlp_t cpl;
-	st->has_cpl = make_completion(st, &cpl);
+	st->has_cpl = make_completion(st, &cpl) && route_completion(f, st, &cpl);
 	st->cpl_status = cpl.cpl_status;
-	if (st->has_cpl) {
-		const pcie_func_t *ref = st->route.at_node >= 0 ? &f->funcs[st->route.at_node] : NULL;
-		if (cpl.cpl_status != TLP_CPL_SC && ref && ref->is_bridge &&
-		    (PCI_BUS_NUM(cpl.requester_id) < ref->secondary_bus ||
-		     PCI_BUS_NUM(cpl.requester_id) > ref->subordinate_bus)) {
-			/* The request carried a forged ID: the abort goes to that ID, not back to
-			 * the sender (which sees a completion timeout). Not simulated. */
-			st->has_cpl = false;
-		} else if (cpl.cpl_status != TLP_CPL_SC && ref && ref->is_bridge) {
-			/* The refusing port completes the request back down to the requester. */
-			cpl.completer_id = pcie_func_id(&f->funcs[st->route.at_node]);
-			pcie_route_init(&st->cpl);
-			st->cpl.requester_id = cpl.requester_id;
-			pcie_route_below(f, st->route.at_node, &cpl, &st->cpl);
-		} else if (cpl.cpl_status != TLP_CPL_SC) {
-			/* Refused at the root complex (or by an endpoint): from the root complex. */
-			cpl.completer_id = PCI_DEVID(f->rcs[st->route.rc].root_bus, 0);
-			pcie_route_init(&st->cpl);
-			st->cpl.requester_id = cpl.requester_id;
-			if (st->from == STEP_FROM_HOST)
-				st->has_cpl = false; /* the host's own request: nothing to route */
-			else
-				pcie_route_down(f, st->route.rc, &cpl, &st->cpl);
-		} else if (st->route.outcome == PCIE_OUT_FUNCTION) {
-			cpl.completer_id = pcie_func_id(&f->funcs[st->route.target]);
-			pcie_route_up(f, (uint32_t)st->route.target, &cpl, &st->cpl);
-		} else {
-			cpl.completer_id = PCI_DEVID(f->rcs[st->route.rc].root_bus, 0);
-			pcie_route_init(&st->cpl);
-			st->cpl.requester_id = cpl.requester_id;
-			pcie_route_down(f, st->route.rc, &cpl, &st->cpl);
-		}
-		if (st->cpl.outcome == PCIE_OUT_HOST) /* redirected upstream by ACS CR */
-			pcie_route_host(f, &cpl, &st->cpl);
-		pcie_route_bridge_completion(f, st->from, &st->cpl);
+	if (st->has_cpl)
 		total += st->cpl.latency;
-	}
 	sim_schedule_in(sim, total, finish_step, rn, arg);
 }
 

@@ -22,7 +22,9 @@ typedef enum exp_outcome {
 	EXP_DELIVERED, /* claimed by a function */
 	EXP_MEMORY,    /* reached system memory (a region of the memory map) */
 	EXP_BLOCKED,   /* blocked by ACS */
-	EXP_UNSUPPORTED /* Unsupported Request: nobody claims it */
+	EXP_UNSUPPORTED, /* Unsupported Request: nobody claims it */
+	EXP_HOST        /* arrived at the root complex itself (a message to the RC, a completion
+			 * to the host) */
 } exp_outcome_t;
 
 #define STEP_FROM_HOST (-2)

@@ -139,6 +139,19 @@ uint32_t pcie_bus_scan_order(const pcie_fabric_t *f, uint32_t rc, int32_t bridge
 	return n;
 }
 
+uint16_t pcie_rc_host_id(const pcie_fabric_t *f, uint32_t rc)
+{
+	const pcie_rc_t *r = &f->rcs[rc];
+	for (unsigned devfn = 0; devfn < 256; devfn++) {
+		bool used = false;
+		for (int32_t c = r->first_child; c != PCIE_NONE && !used; c = f->funcs[c].next_sibling)
+			used = f->funcs[c].devfn == devfn && f->funcs[c].bus == r->root_bus;
+		if (!used)
+			return PCI_DEVID(r->root_bus, devfn);
+	}
+	return PCI_DEVID(r->root_bus, 0);
+}
+
 int32_t pcie_find_id(const pcie_fabric_t *f, uint16_t segment, uint16_t id)
 {
 	for (uint32_t i = 0; i < f->nfuncs; i++) {

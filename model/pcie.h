@@ -173,6 +173,10 @@ int32_t pcie_add_region(pcie_fabric_t *f, const char *name, pcie_region_kind_t k
 uint32_t pcie_bus_scan_order(const pcie_fabric_t *f, uint32_t rc, int32_t bridge, int32_t *out,
 			     uint32_t cap);
 
+/* The Requester ID the root complex (the host) uses: root bus, the first device/function no
+ * root-bus function occupies (normally 00.0). Completions to it end at the host. */
+uint16_t pcie_rc_host_id(const pcie_fabric_t *f, uint32_t rc);
+
 /* The function with routing ID `id` in segment `segment`, or PCIE_NONE. */
 int32_t pcie_find_id(const pcie_fabric_t *f, uint16_t segment, uint16_t id);
 int32_t pcie_find_name(const pcie_fabric_t *f, const char *name);
@@ -272,7 +276,8 @@ typedef struct pcie_route {
 
 /* Routes a TLP sent by function `src` (upstream from its link, or across its own device)
  * until it is claimed by a function, leaves its root complex upstream, is blocked, or is
- * unclaimed. The TLP's requester_id is whatever the sender put there (a forged ID is routed
+ * unclaimed. `src` may be a port answering a request (a switch downstream port's TLP goes
+ * across the switch to a sibling port or up through the upstream port). The TLP's requester_id is whatever the sender put there (a forged ID is routed
  * as sent; ACS SV is what catches it). Returns 0, or -1 for an invalid src. */
 int pcie_route_up(const pcie_fabric_t *f, uint32_t src, const tlp_t *t, pcie_route_t *r);
 

@@ -179,6 +179,7 @@ int pcie_route_down(const pcie_fabric_t *f, uint32_t rc, const tlp_t *t, pcie_ro
 {
 	if (rc >= f->nrcs)
 		return -1;
+	r->rc = rc; /* the root complex the TLP is now in */
 	const pcie_rc_t *root = &f->rcs[rc];
 	for (int32_t c = root->first_child; c != PCIE_NONE; c = f->funcs[c].next_sibling) {
 		const pcie_func_t *cf = &f->funcs[c];
@@ -322,10 +323,8 @@ static int port_ingress(const pcie_fabric_t *f, int32_t port, const tlp_t *t, pc
 		/* 4. Peer ports: siblings under the switch's upstream port, or other root ports
 		 * of the root complex. */
 		bool root = p->pcie_type == PCI_EXP_TYPE_ROOT_PORT;
-		/* An ID on the root bus itself is the root complex's (the host's Requester ID):
-		 * it goes up, not across to a root port that happens to share the number. */
-		bool for_rc = root && tlp_routed_by_id(t) &&
-			      PCI_BUS_NUM(dest_id(t)) == f->rcs[p->rc].root_bus;
+		/* The host's own Requester ID: up into the root complex. */
+		bool for_rc = root && tlp_routed_by_id(t) && dest_id(t) == pcie_rc_host_id(f, p->rc);
 		int32_t peer = for_rc ? PCIE_NONE : find_peer(f, port, t, false);
 		if (peer != PCIE_NONE && root && !f->rcs[p->rc].p2p_between_root_ports) {
 			/* The root complex does not route between its root ports: the request
@@ -445,7 +444,9 @@ int pcie_route_up(const pcie_fabric_t *f, uint32_t src, const tlp_t *t, pcie_rou
 		if (!to_rc) {
 			int32_t peer = find_peer(f, cur, t, false);
 			if (peer != PCIE_NONE) {
-				hop(r, cur, c->rc, peer, PCIE_WHY_P2P_BUS, 0);
+				bool in_switch = p->is_pcie && p->pcie_type == PCI_EXP_TYPE_UPSTREAM;
+				hop(r, cur, c->rc, peer, in_switch ? PCIE_WHY_P2P_DIRECT : PCIE_WHY_P2P_BUS,
+				    in_switch ? tm->switch_hop : 0);
 				r->p2p = true;
 				return deliver_to_peer(f, peer, t, r);
 			}
@@ -457,9 +458,11 @@ int pcie_route_up(const pcie_fabric_t *f, uint32_t src, const tlp_t *t, pcie_rou
 			}
 		}
 		if (p->is_pcie && p->pcie_type == PCI_EXP_TYPE_UPSTREAM) {
-			/* Only a downstream port's own forwarding reaches here; handled above. */
-			hop(r, parent, p->rc, PCIE_NONE, PCIE_WHY_UNCLAIMED, 0);
-			return finish(r, PCIE_OUT_UR, parent);
+			/* A TLP a downstream port originates itself (a completion it returns): no
+			 * peer on the switch claimed it above, so it leaves by the upstream port. */
+			hop(r, parent, p->rc, PCIE_NONE, PCIE_WHY_SWITCH_UP, tm->switch_hop);
+			cur = parent;
+			continue;
 		}
 		/* The bridge forwards upstream and takes ownership of the transaction: a
 		 * PCIe-to-PCI bridge issues it as (secondary bus, 00.0) (PCIe-to-PCI/PCI-X Bridge
@@ -498,15 +501,13 @@ int pcie_route_host(const pcie_fabric_t *f, const tlp_t *t, pcie_route_t *r)
 	if (tlp_routed_by_id(t)) {
 		/* A completion redirected upstream (ACS CR, or UF at a root port) must still reach
 		 * its requester: the root complex sends it back down by ID (§6.12.1.1). */
-		const pcie_rc_t *rc = &f->rcs[r->rc];
-		int32_t dst = pcie_find_id(f, rc->segment, dest_id(t));
-		/* No function has the ID, or only a root port (which never requests): it is the
-		 * host's own Requester ID, and the TLP has arrived. */
-		if (dst == PCIE_NONE || (f->funcs[dst].parent == PCIE_NONE && f->funcs[dst].is_bridge))
-			return finish(r, PCIE_OUT_HOST, PCIE_NONE);
+		if (dest_id(t) == pcie_rc_host_id(f, r->rc))
+			return finish(r, PCIE_OUT_HOST, PCIE_NONE); /* the host's own: arrived */
 		hop(r, PCIE_NONE, r->rc, PCIE_NONE, PCIE_WHY_HOST_ID_ROUTE, 0);
 		return pcie_route_down(f, r->rc, t, r);
 	}
+	if (t->type == TLP_MSG && t->msg_routing == TLP_MSG_TO_RC)
+		return finish(r, PCIE_OUT_HOST, PCIE_NONE); /* the root complex consumes it */
 	int32_t reg = pcie_find_region(f, t->address);
 	if (reg != PCIE_NONE) {
 		r->region = reg;
@@ -528,7 +529,7 @@ static const struct {
 	const char *text;
 } why_table[PCIE_WHY_COUNT] = {
 	[PCIE_WHY_SEND] = {"send", "sent on its link"},
-	[PCIE_WHY_UPSTREAM] = {"upstream", "outside the port's windows: forwarded upstream"},
+	[PCIE_WHY_UPSTREAM] = {"upstream", "forwarded upstream unchanged"},
 	[PCIE_WHY_SWITCH_UP] = {"switch-upstream", "through the switch to its upstream port"},
 	[PCIE_WHY_RC_EXIT] = {"rc-exit",
 			      "into the root complex and out upstream, toward the IOMMU and memory"},

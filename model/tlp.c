@@ -129,6 +129,17 @@ int tlp_format(char *buf, size_t size, const tlp_t *t)
 		n = snprintf(buf, size, "%s %s reg=0x%03x from %s", tlp_type_name(t->type), other,
 			     t->cfg_reg, rid);
 		break;
+	case TLP_MSG:
+		if (t->msg_routing != TLP_MSG_BY_ADDR) {
+			static const char *const routing[] = {"to-rc", "by-address", "by-id",
+							      "broadcast"};
+			n = snprintf(buf, size, "Msg %s code=0x%02x %s", rid, t->msg_code,
+				     (unsigned)t->msg_routing < 4 ? routing[t->msg_routing] : "?");
+		} else { /* address-routed: printed like a memory request */
+			n = snprintf(buf, size, "Msg %s addr=0x%" PRIx64 " code=0x%02x", rid,
+				     t->address, t->msg_code);
+		}
+		break;
 	default:
 		n = snprintf(buf, size, "%s %s addr=0x%" PRIx64 " len=%" PRIu32,
 			     tlp_type_name(t->type), rid, t->address, t->length);

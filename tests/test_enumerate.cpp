@@ -269,3 +269,28 @@ root_complexes:
 	EXPECT_EQ(l["r"].bars[0].base % 0x100000, 0u);
 	EXPECT_GE(l["r"].bars[0].base, 0x40100000u);
 }
+
+TEST(Enumerate, FixedEnumerationRejectsOverlappingBusRanges)
+{
+	// rp1's secondary bus (2) lies inside rp0's range [01-05]: the buses overlap.
+	platform_t p;
+	std::string errors;
+	EXPECT_FALSE(load_platform(R"(name: t
+enumeration: fixed
+root_complexes:
+  - name: rc0
+    mmio: { base: 0x40000000, size: 256M }
+    ports:
+      - root_port: rp0
+        bus: 1
+        link:
+          switch: s
+          upstream: { bus: 5 }
+          downstream: []
+      - root_port: rp1
+        bus: 2
+)",
+				   &p, &errors));
+	EXPECT_EQ(errors, "platform.yaml:13:9: root_complexes[0].ports[1]: bus range [02-02] overlaps "
+			  "the range [01-05] of sibling bridge 'rp0' (line 7)\n");
+}

@@ -127,7 +127,7 @@ TEST(YamlErrors, NodeKindNotAllowedThere)
 {
 	EXPECT_EQ(errors_of(platform_with("      - root_port: rp0\n        link: { root_port: "
 					  "rp1 }\n")),
-		  "platform.yaml:7:28: root_complexes[0].ports[0].link.root_port: a root_port cannot "
+		  "platform.yaml:7:28: root_complexes[0].ports[0].link.root_port: 'root_port' cannot "
 		  "sit here (expected switch, endpoint or pcie_pci_bridge)\n");
 }
 
