@@ -415,10 +415,31 @@ bool enumerate_platform(platform_t *p, const fmeta_t *fm, const rcmeta_t *rm, co
 {
 	ectx_t x = {p, fm, rm, file, errs, true};
 	pcie_fabric_t *f = &p->fabric;
+	unsigned *top = calloc(f->nrcs + 1, sizeof *top);
+	if (!top) {
+		yerrs_add(errs, "%s: out of memory", file);
+		return false;
+	}
 	for (uint32_t r = 0; r < f->nrcs; r++) {
 		unsigned next = f->rcs[r].root_bus + 1u;
-		number_bus(&x, f->rcs[r].first_child, f->rcs[r].root_bus, &next, f->rcs[r].last_bus);
+		top[r] = number_bus(&x, f->rcs[r].first_child, f->rcs[r].root_bus, &next,
+				    f->rcs[r].last_bus);
 	}
+	/* Root complexes sharing a segment must decode disjoint bus ranges. */
+	for (uint32_t r = 0; r < f->nrcs && x.ok; r++)
+		for (uint32_t q = 0; q < r; q++) {
+			const pcie_rc_t *a = &f->rcs[r], *b = &f->rcs[q];
+			if (a->segment != b->segment || a->root_bus > top[q] || b->root_bus > top[r])
+				continue;
+			yerrs_add(errs,
+				  "%s:%u:%u: %s: root complex '%s' uses buses [%02x-%02x] of segment %u, "
+				  "which overlap the buses [%02x-%02x] of '%s' (line %u); give one of them "
+				  "another 'segment' or a 'bus' above the other's",
+				  file, rm[r].line, rm[r].col, rm[r].path, a->name, a->root_bus, top[r],
+				  a->segment, b->root_bus, top[q], b->name, rm[q].line);
+			x.ok = false;
+		}
+	free(top);
 	if (!x.ok)
 		return false;
 	check_unique_ids(&x);

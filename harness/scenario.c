@@ -717,6 +717,7 @@ static bool route_completion(const pcie_fabric_t *f, step_t *st, tlp_t *cpl)
 		cpl->completer_id = pcie_rc_host_id(f, r->rc);
 		if (st->from == STEP_FROM_HOST) {
 			c->outcome = PCIE_OUT_HOST; /* the host answers itself */
+			c->why = PCIE_WHY_HOST_SELF;
 			return true;
 		}
 		pcie_route_down(f, r->rc, cpl, c);

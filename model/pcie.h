@@ -245,6 +245,7 @@ typedef enum pcie_why {
 	PCIE_WHY_HOST_UNMAPPED,    /* host: address in no region */
 	PCIE_WHY_BRIDGE_COMPLETES, /* PCIe-to-PCI bridge completes it for its PCI requester */
 	PCIE_WHY_HOST_ID_ROUTE,    /* host: an ID-routed TLP (a redirected completion) goes back down */
+	PCIE_WHY_HOST_SELF,        /* the root complex completes the host's own request itself */
 	PCIE_WHY_COUNT
 } pcie_why_t;
 

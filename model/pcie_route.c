@@ -83,10 +83,25 @@ static uint16_t dest_id(const tlp_t *t)
 	return t->type == TLP_CPL || t->type == TLP_CPLD ? t->requester_id : t->completer_id;
 }
 
+/* ID routing happens inside one PCI segment: a TLP whose destination is in another segment is
+ * claimed by no ID here; it goes up to the root complex, which sends it to that hierarchy. */
+static bool id_here(const pcie_fabric_t *f, const pcie_func_t *fn, const tlp_t *t)
+{
+	return tlp_routed_by_id(t) && f->rcs[fn->rc].segment == t->segment;
+}
+
+/* Does bridge `br` decode the destination ID of an ID-routed TLP? */
+static bool bridge_has_dest(const pcie_fabric_t *f, const pcie_func_t *br, const tlp_t *t)
+{
+	return id_here(f, br, t) && bridge_has_bus(br, dest_id(t));
+}
+
 /* Does function `fn` (bridge or not) claim the TLP going down toward it? */
-static bool claims(const pcie_func_t *fn, const tlp_t *t, int *bar)
+static bool claims(const pcie_fabric_t *f, const pcie_func_t *fn, const tlp_t *t, int *bar)
 {
 	if (tlp_routed_by_id(t)) {
+		if (!id_here(f, fn, t))
+			return false;
 		uint16_t id = dest_id(t);
 		if (fn->is_bridge && bridge_has_bus(fn, id))
 			return true;
@@ -107,9 +122,12 @@ static bool claims(const pcie_func_t *fn, const tlp_t *t, int *bar)
 
 /* A function claims the TLP itself (one of its BARs, or its own ID), rather than passing it
  * on through its bridge windows. */
-static bool claims_as_target(const pcie_func_t *fn, const tlp_t *t, int *bar)
+static bool claims_as_target(const pcie_fabric_t *f, const pcie_func_t *fn, const tlp_t *t,
+			     int *bar)
 {
 	*bar = -1;
+	if (tlp_routed_by_id(t) && !id_here(f, fn, t))
+		return false;
 	/* A PCIe-to-PCI bridge that took ownership of its bus's requests (as secondary bus,
 	 * 00.0) claims the completions that come back under that ID, and completes them on its
 	 * PCI bus for the original requester (PCIe-to-PCI/PCI-X Bridge Spec §2.3). */
@@ -139,13 +157,13 @@ static int route_below(const pcie_fabric_t *f, int32_t br, const tlp_t *t, pcie_
 		for (int32_t c = b->first_child; c != PCIE_NONE; c = f->funcs[c].next_sibling) {
 			const pcie_func_t *cf = &f->funcs[c];
 			int bar = -1;
-			if (claims_as_target(cf, t, &bar)) {
+			if (claims_as_target(f, cf, t, &bar)) {
 				r->bar = tlp_routed_by_id(t) ? -1 : bar;
 				hop(r, c, cf->rc, PCIE_NONE,
 				    tlp_routed_by_id(t) ? PCIE_WHY_CLAIMED_ID : PCIE_WHY_CLAIMED_BAR, 0);
 				return finish(r, PCIE_OUT_FUNCTION, c);
 			}
-			if (cf->is_bridge && claims(cf, t, NULL)) {
+			if (cf->is_bridge && claims(f, cf, t, NULL)) {
 				next = c;
 				break;
 			}
@@ -184,14 +202,14 @@ int pcie_route_down(const pcie_fabric_t *f, uint32_t rc, const tlp_t *t, pcie_ro
 	for (int32_t c = root->first_child; c != PCIE_NONE; c = f->funcs[c].next_sibling) {
 		const pcie_func_t *cf = &f->funcs[c];
 		int bar = -1;
-		if (claims_as_target(cf, t, &bar)) {
+		if (claims_as_target(f, cf, t, &bar)) {
 			r->bar = tlp_routed_by_id(t) ? -1 : bar;
 			hop(r, c, rc, PCIE_NONE,
 			    tlp_routed_by_id(t) ? PCIE_WHY_CLAIMED_ID : PCIE_WHY_CLAIMED_BAR,
 			    f->timing.rc_downstream);
 			return finish(r, PCIE_OUT_FUNCTION, c);
 		}
-		if (cf->is_bridge && claims(cf, t, NULL)) {
+		if (cf->is_bridge && claims(f, cf, t, NULL)) {
 			hop(r, c, rc, PCIE_NONE,
 			    tlp_routed_by_id(t) ? PCIE_WHY_DOWN_ID : PCIE_WHY_DOWN,
 			    f->timing.rc_downstream);
@@ -263,7 +281,7 @@ static int32_t find_peer(const pcie_fabric_t *f, int32_t self, const tlp_t *t, b
 		const pcie_func_t *cf = &f->funcs[c];
 		if (same_dev && !same_device(f, cf, s))
 			continue;
-		if (claims(cf, t, NULL))
+		if (claims(f, cf, t, NULL))
 			return c;
 	}
 	return PCIE_NONE;
@@ -275,7 +293,7 @@ static int deliver_to_peer(const pcie_fabric_t *f, int32_t peer, const tlp_t *t,
 {
 	int bar = -1;
 	const pcie_func_t *p = &f->funcs[peer];
-	if (claims_as_target(p, t, &bar)) {
+	if (claims_as_target(f, p, t, &bar)) {
 		r->bar = tlp_routed_by_id(t) ? -1 : bar;
 		hop(r, peer, p->rc, PCIE_NONE,
 		    tlp_routed_by_id(t) ? PCIE_WHY_CLAIMED_ID : PCIE_WHY_CLAIMED_BAR, 0);
@@ -309,8 +327,7 @@ static int port_ingress(const pcie_fabric_t *f, int32_t port, const tlp_t *t, pc
 		return finish(r, PCIE_OUT_BLOCKED, port);
 	}
 	/* 3. Targets this port's own egress: Upstream Forwarding, or undefined (UR). */
-	bool own = tlp_routed_by_id(t) ? bridge_has_bus(p, dest_id(t))
-				       : pcie_bridge_claims(p, t->address);
+	bool own = tlp_routed_by_id(t) ? bridge_has_dest(f, p, t) : pcie_bridge_claims(p, t->address);
 	bool to_rc = t->type == TLP_MSG && t->msg_routing == TLP_MSG_TO_RC;
 	if (own && !to_rc) {
 		if (!(ctrl & PCI_ACS_UF)) {
@@ -324,7 +341,8 @@ static int port_ingress(const pcie_fabric_t *f, int32_t port, const tlp_t *t, pc
 		 * of the root complex. */
 		bool root = p->pcie_type == PCI_EXP_TYPE_ROOT_PORT;
 		/* The host's own Requester ID: up into the root complex. */
-		bool for_rc = root && tlp_routed_by_id(t) && dest_id(t) == pcie_rc_host_id(f, p->rc);
+		bool for_rc = root && tlp_routed_by_id(t) &&
+			      (!id_here(f, p, t) || dest_id(t) == pcie_rc_host_id(f, p->rc));
 		int32_t peer = for_rc ? PCIE_NONE : find_peer(f, port, t, false);
 		if (peer != PCIE_NONE && root && !f->rcs[p->rc].p2p_between_root_ports) {
 			/* The root complex does not route between its root ports: the request
@@ -445,12 +463,14 @@ int pcie_route_up(const pcie_fabric_t *f, uint32_t src, const tlp_t *t, pcie_rou
 			int32_t peer = find_peer(f, cur, t, false);
 			if (peer != PCIE_NONE) {
 				bool in_switch = p->is_pcie && p->pcie_type == PCI_EXP_TYPE_UPSTREAM;
-				hop(r, cur, c->rc, peer, in_switch ? PCIE_WHY_P2P_DIRECT : PCIE_WHY_P2P_BUS,
-				    in_switch ? tm->switch_hop : 0);
+				pcie_why_t why = !in_switch		   ? PCIE_WHY_P2P_BUS
+						 : is_completion(t) ? PCIE_WHY_P2P_CPL_DIRECT
+								    : PCIE_WHY_P2P_DIRECT;
+				hop(r, cur, c->rc, peer, why, in_switch ? tm->switch_hop : 0);
 				r->p2p = true;
 				return deliver_to_peer(f, peer, t, r);
 			}
-			bool own = tlp_routed_by_id(t) ? bridge_has_bus(p, dest_id(t))
+			bool own = tlp_routed_by_id(t) ? bridge_has_dest(f, p, t)
 						       : pcie_bridge_claims(p, t->address);
 			if (own) { /* inside the bridge's window, yet nobody on the bus claimed it */
 				hop(r, parent, p->rc, PCIE_NONE, PCIE_WHY_UNCLAIMED, 0);
@@ -501,10 +521,13 @@ int pcie_route_host(const pcie_fabric_t *f, const tlp_t *t, pcie_route_t *r)
 	if (tlp_routed_by_id(t)) {
 		/* A completion redirected upstream (ACS CR, or UF at a root port) must still reach
 		 * its requester: the root complex sends it back down by ID (§6.12.1.1). */
-		if (dest_id(t) == pcie_rc_host_id(f, r->rc))
+		if (t->segment == f->rcs[r->rc].segment && dest_id(t) == pcie_rc_host_id(f, r->rc))
 			return finish(r, PCIE_OUT_HOST, PCIE_NONE); /* the host's own: arrived */
-		hop(r, PCIE_NONE, r->rc, PCIE_NONE, PCIE_WHY_HOST_ID_ROUTE, 0);
-		return pcie_route_down(f, r->rc, t, r);
+		/* The hierarchy that holds the destination: another root complex, perhaps. */
+		int32_t dst = pcie_find_id(f, t->segment, dest_id(t));
+		uint32_t rc = dst != PCIE_NONE ? f->funcs[dst].rc : r->rc;
+		hop(r, PCIE_NONE, rc, PCIE_NONE, PCIE_WHY_HOST_ID_ROUTE, 0);
+		return pcie_route_down(f, rc, t, r);
 	}
 	if (t->type == TLP_MSG && t->msg_routing == TLP_MSG_TO_RC)
 		return finish(r, PCIE_OUT_HOST, PCIE_NONE); /* the root complex consumes it */
@@ -571,7 +594,9 @@ static const struct {
 			       "address in a PCIe MMIO window: the host routes it back down"},
 	[PCIE_WHY_HOST_UNMAPPED] = {"unmapped", "address in no region of the memory map"},
 	[PCIE_WHY_HOST_ID_ROUTE] = {"host-id-route",
-				    "the root complex routes it back down by ID (a redirected completion)"},
+				    "the root complex routes it down by ID to the hierarchy that holds its destination"},
+	[PCIE_WHY_HOST_SELF] = {"host-self",
+				"the root complex completes the host's own request itself"},
 	[PCIE_WHY_BRIDGE_COMPLETES] = {"bridge-completes",
 				       "the bridge completes it on its PCI bus for the original requester"},
 };

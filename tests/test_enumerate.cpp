@@ -294,3 +294,24 @@ root_complexes:
 	EXPECT_EQ(errors, "platform.yaml:13:9: root_complexes[0].ports[1]: bus range [02-02] overlaps "
 			  "the range [01-05] of sibling bridge 'rp0' (line 7)\n");
 }
+
+TEST(Enumerate, RootComplexesOfOneSegmentMustNotShareBuses)
+{
+	// rc0 numbers buses 00-02 (two root ports); rc1 starts its root bus at 02.
+	platform_t p;
+	std::string errors;
+	EXPECT_FALSE(load_platform(R"(name: t
+root_complexes:
+  - name: rc0
+    mmio: { base: 0x40000000, size: 256M }
+    ports: [ { root_port: a }, { root_port: b } ]
+  - name: rc1
+    bus: 2
+    mmio: { base: 0x50000000, size: 256M }
+    ports: [ { root_port: c } ]
+)",
+				   &p, &errors));
+	EXPECT_EQ(errors, "platform.yaml:6:5: root_complexes[1]: root complex 'rc1' uses buses [02-03] "
+			  "of segment 0, which overlap the buses [00-02] of 'rc0' (line 3); give one of "
+			  "them another 'segment' or a 'bus' above the other's\n");
+}
