@@ -36,7 +36,7 @@ extern "C" {
 #define PCIE_NONE (-1)
 
 typedef struct pcie_bar {
-	uint64_t size; /* 0: BAR not implemented */
+	uint64_t size; /* 0: no BAR in this slot */
 	uint64_t base; /* assigned address */
 	bool is64;
 	bool prefetchable;
