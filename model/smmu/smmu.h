@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smmu.h — an SMMUv3-style IOMMU: its programming interface (MMIO registers, stream table,
+ * context descriptors, command and event queues in simulated memory) and its translation of
+ * upstream transactions.
+ *
+ * The model is split by concern, as the hardware is:
+ *   smmu.c         registers and their side effects (CR0/CR0ACK, GBPA, GERROR, queue pointers)
+ *   smmu_config.c  stream table and context descriptor fetch, decode and validation
+ *   smmu_xlate.c   the translation of one transaction: configuration, walk, faults, ATS
+ *   smmu_queue.c   the command queue (consumed over simulated time) and the event queue
+ *   smmu_walk.c    the AArch64 table walk
+ *
+ * Everything the SMMU reads or writes in memory goes through the mem_port_t it was given;
+ * time comes from the sim_t. There is no global state.
+ */
+#ifndef IOFAB_SMMU_H
+#define IOFAB_SMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mem.h"
+#include "sim.h"
+#include "smmu_regs.h"
+#include "smmu_walk.h"
+#include "tlp.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What the platform says this SMMU implements (it becomes the IDR registers). */
+typedef struct smmu_params {
+	bool s1p, s2p;          /* stage 1 / stage 2 translation */
+	bool ats;               /* PCIe ATS */
+	bool msi;               /* MSI generation (CMD_SYNC completion by MSI write) */
+	bool two_level_st;      /* 2-level stream tables (IDR0.ST_LEVEL) */
+	bool cd2l;              /* 2-level CD tables */
+	bool stall;             /* stall model supported (IDR0.STALL_MODEL = 0) */
+	bool asid16, vmid16;
+	uint8_t sidsize;        /* StreamID bits */
+	uint8_t ssidsize;       /* SubstreamID bits (0: no PASID) */
+	uint8_t oas;            /* output address size in bits: 32, 36, 40, 42, 44 or 48 */
+	bool gran4k, gran16k, gran64k;
+	uint8_t cmdqs, eventqs; /* log2 of the largest queues */
+	/* Time a command takes to consume, and an invalidation to take effect (TCU cycles). */
+	uint32_t cmd_cycles;
+	uint32_t inval_cycles;
+	uint64_t tcu_hz;
+} smmu_params_t;
+
+/* Defaults: an MMU-600-like SMMU (docs/models/smmu.md gives the sources). */
+smmu_params_t smmu_params_default(void);
+
+typedef struct smmu smmu_t;
+
+/* Creates an SMMU at its reset state. NULL when out of memory or the parameters are invalid. */
+smmu_t *smmu_create(sim_t *sim, const smmu_params_t *p, mem_port_t mem, const char *name);
+void smmu_destroy(smmu_t *s);
+
+/* MMIO: offset within the 128 KiB register frame; size 4 or 8. Reserved and unimplemented
+ * registers read as zero and ignore writes. Writes take effect at sim_now(). */
+uint64_t smmu_mmio_read(smmu_t *s, uint32_t offset, unsigned size);
+void smmu_mmio_write(smmu_t *s, uint32_t offset, uint64_t value, unsigned size);
+
+/* --- translation ----------------------------------------------------------------------- */
+
+/* One upstream transaction, as the SMMU sees it. */
+typedef struct smmu_txn {
+	uint32_t sid;   /* StreamID (the platform's RID -> StreamID map applied) */
+	bool ssv;       /* SubstreamID valid: the TLP had a PASID prefix */
+	uint32_t ssid;
+	uint64_t addr;
+	smmu_access_t acc;
+	tlp_at_t at;    /* untranslated, translation request (ATS), or translated */
+} smmu_txn_t;
+
+typedef enum smmu_outcome {
+	SMMU_XLATE_OK,        /* translated (or bypassed): pa is valid */
+	SMMU_XLATE_FAULT,     /* terminated with a fault (event recorded if evt_recorded) */
+	SMMU_XLATE_ABORT      /* aborted without a fault: STE Config abort, GBPA abort */
+} smmu_outcome_t;
+
+/* How the configuration treated the transaction. */
+typedef enum smmu_path {
+	SMMU_PATH_GBPA_BYPASS, /* SMMUEN = 0 and GBPA bypasses */
+	SMMU_PATH_GBPA_ABORT,
+	SMMU_PATH_STE_ABORT,
+	SMMU_PATH_STE_BYPASS,
+	SMMU_PATH_S1,
+	SMMU_PATH_S2,
+	SMMU_PATH_NESTED,
+	SMMU_PATH_S1DSS_BYPASS, /* no SubstreamID, S1DSS bypasses stage 1 */
+	SMMU_PATH_ATS_TRANSLATED, /* AT=translated let through (EATS) */
+	SMMU_PATH_CONFIG_ERROR  /* a C_* or F_*_FETCH event */
+} smmu_path_t;
+
+typedef struct smmu_xlate {
+	smmu_outcome_t outcome;
+	smmu_path_t path;
+	uint64_t pa;
+	unsigned perm;        /* SMMU_PERM_* of the mapping (ATS completions carry it) */
+	uint64_t size;        /* size of the mapping that covered the address */
+	uint8_t event;        /* SMMU_EVT_* of the fault, 0 if none */
+	bool evt_recorded;    /* written to the event queue */
+	uint16_t asid, vmid;
+	bool stalled;         /* the transaction stalls awaiting RESUME / STALL_TERM */
+	uint16_t stag;
+	uint32_t config_reads; /* STE/CD (and L1) descriptor fetches */
+	smmu_walk_result_t walk;
+} smmu_xlate_t;
+
+/* Translates one transaction at sim_now() (functionally: the result does not depend on
+ * timing). Faults are recorded in the event queue as the STE/CD ask. */
+void smmu_translate(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x);
+
+/* Name of an event ID ("F_TRANSLATION"), "?" if unknown. */
+const char *smmu_event_name(uint8_t id);
+const char *smmu_path_name(smmu_path_t p);
+
+/* --- observation (for tests and reports) ----------------------------------------------- */
+
+typedef struct smmu_stats {
+	uint64_t translations;
+	uint64_t faults;
+	uint64_t events_written;
+	uint64_t events_lost;      /* queue full or disabled */
+	uint64_t commands;
+	uint64_t syncs;
+	uint64_t cmd_errors;
+} smmu_stats_t;
+
+const smmu_stats_t *smmu_stats(const smmu_t *s);
+const char *smmu_name(const smmu_t *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOFAB_SMMU_H */
