@@ -32,6 +32,11 @@ smmu_params_t smmu_params_default(void)
 		.cmd_cycles = 4,
 		.inval_cycles = 16,
 		.tcu_hz = 600000000ull,
+		/* TIMING.md: main TLB 2048 entries 4-way; config cache 256; walk caches 256
+		 * entries per stage and level (MMU-600 as integrated in the reference SoC). */
+		.tlb = {2048, 4, SMMU_REPL_LRU},
+		.cfg_cache = {256, 4, SMMU_REPL_LRU},
+		.walk_cache = {256, 4, SMMU_REPL_LRU},
 	};
 	return p;
 }
@@ -89,6 +94,19 @@ smmu_t *smmu_create(sim_t *sim, const smmu_params_t *p, mem_port_t mem, const ch
 		return NULL;
 	}
 	compute_idr(s);
+	bool ok = smmu_cache_init(&s->tlb, "tlb", p->tlb, sim) &&
+		  smmu_cache_init(&s->cfg, "cfg", p->cfg_cache, sim);
+	for (int st = 0; st < 2 && ok; st++)
+		for (int l = 0; l < 4 && ok; l++) {
+			char nm[24] = "wc.sX.lY";
+			nm[4] = (char)('1' + st);
+			nm[7] = (char)('0' + l);
+			ok = smmu_cache_init(&s->wc[st][l], nm, p->walk_cache, sim);
+		}
+	if (!ok) {
+		smmu_destroy(s);
+		return NULL;
+	}
 	/* Reset: everything off, GBPA aborts incoming traffic (SHCFG "use incoming"). A
 	 * platform that boots in bypass writes GBPA like firmware does. */
 	s->gbpa = (uint32_t)(SMMU_PREP(GBPA_ABORT, 1) | SMMU_PREP(GBPA_SHCFG, 1));
@@ -97,7 +115,27 @@ smmu_t *smmu_create(sim_t *sim, const smmu_params_t *p, mem_port_t mem, const ch
 
 void smmu_destroy(smmu_t *s)
 {
+	if (!s)
+		return;
+	smmu_cache_free(&s->tlb);
+	smmu_cache_free(&s->cfg);
+	for (int st = 0; st < 2; st++)
+		for (int l = 0; l < 4; l++)
+			smmu_cache_free(&s->wc[st][l]);
 	free(s);
+}
+
+const smmu_cache_t *smmu_cache(const smmu_t *s, const char *name)
+{
+	if (!strcmp(name, "tlb"))
+		return &s->tlb;
+	if (!strcmp(name, "cfg"))
+		return &s->cfg;
+	for (int st = 0; st < 2; st++)
+		for (int l = 0; l < 4; l++)
+			if (!strcmp(name, s->wc[st][l].name))
+				return &s->wc[st][l];
+	return NULL;
 }
 
 const smmu_stats_t *smmu_stats(const smmu_t *s)

@@ -22,6 +22,7 @@
 
 #include "mem.h"
 #include "sim.h"
+#include "smmu_cache.h"
 #include "smmu_regs.h"
 #include "smmu_walk.h"
 #include "tlp.h"
@@ -48,6 +49,10 @@ typedef struct smmu_params {
 	uint32_t cmd_cycles;
 	uint32_t inval_cycles;
 	uint64_t tcu_hz;
+	/* Caches. */
+	smmu_cache_geom_t tlb;       /* translations, tagged by stream and ASID/VMID */
+	smmu_cache_geom_t cfg_cache; /* STEs and CDs */
+	smmu_cache_geom_t walk_cache; /* per stage and level: next-table addresses */
 } smmu_params_t;
 
 /* Defaults: an MMU-600-like SMMU (docs/models/smmu.md gives the sources). */
@@ -108,6 +113,8 @@ typedef struct smmu_xlate {
 	bool stalled;         /* the transaction stalls awaiting RESUME / STALL_TERM */
 	uint16_t stag;
 	uint32_t config_reads; /* STE/CD (and L1) descriptor fetches */
+	bool tlb_hit;          /* served from the TLB: no configuration fetch, no walk */
+	bool ste_cached, cd_cached;
 	smmu_walk_result_t walk;
 } smmu_xlate_t;
 
@@ -129,9 +136,12 @@ typedef struct smmu_stats {
 	uint64_t commands;
 	uint64_t syncs;
 	uint64_t cmd_errors;
+	uint64_t tlb_hits;
 } smmu_stats_t;
 
 const smmu_stats_t *smmu_stats(const smmu_t *s);
+/* The SMMU's caches, for statistics: "tlb", "cfg", "wc.s1.l1" ... "wc.s2.l3". NULL if none. */
+const smmu_cache_t *smmu_cache(const smmu_t *s, const char *name);
 const char *smmu_name(const smmu_t *s);
 
 #ifdef __cplusplus

@@ -73,11 +73,10 @@ static bool decode_s2(const smmu_t *s, const uint64_t *d, smmu_ste_t *ste)
 	return !ste->s2s || s->p.stall;
 }
 
-bool smmu_fetch_ste(smmu_t *s, uint32_t sid, smmu_ste_t *ste, smmu_cfg_fault_t *f,
-		    uint32_t *reads)
+/* Finds the STE of `sid` in the stream table and reads its first four dwords. */
+static bool read_ste(smmu_t *s, uint32_t sid, uint64_t d[4], smmu_cfg_fault_t *f,
+		     uint32_t *reads)
 {
-	memset(f, 0, sizeof *f);
-	memset(ste, 0, sizeof *ste);
 	unsigned log2size = (unsigned)SMMU_GET(s->strtab_base_cfg, STRTAB_BASE_CFG_LOG2SIZE);
 	unsigned fmt = (unsigned)SMMU_GET(s->strtab_base_cfg, STRTAB_BASE_CFG_FMT);
 	unsigned split = (unsigned)SMMU_GET(s->strtab_base_cfg, STRTAB_BASE_CFG_SPLIT);
@@ -112,9 +111,14 @@ bool smmu_fetch_ste(smmu_t *s, uint32_t sid, smmu_ste_t *ste, smmu_cfg_fault_t *
 		f->fetch_addr = ste_pa;
 		return bad(f, SMMU_EVT_F_STE_FETCH);
 	}
-	uint64_t d[4];
 	for (int i = 0; i < 4; i++)
 		d[i] = mem_le64(raw + 8 * i);
+	return true;
+}
+
+/* Decodes and checks an STE. */
+static bool decode_ste(smmu_t *s, const uint64_t *d, smmu_ste_t *ste, smmu_cfg_fault_t *f)
+{
 	if (!SMMU_GET(d[0], STE0_V))
 		return bad(f, SMMU_EVT_C_BAD_STE);
 	ste->config = (uint8_t)SMMU_GET(d[0], STE0_CONFIG);
@@ -147,6 +151,26 @@ bool smmu_fetch_ste(smmu_t *s, uint32_t sid, smmu_ste_t *ste, smmu_cfg_fault_t *
 	}
 	if (s2 && !decode_s2(s, d, ste))
 		return bad(f, SMMU_EVT_C_BAD_STE);
+	return true;
+}
+
+bool smmu_fetch_ste(smmu_t *s, uint32_t sid, smmu_ste_t *ste, smmu_cfg_fault_t *f,
+		    uint32_t *reads, bool *cached)
+{
+	memset(f, 0, sizeof *f);
+	memset(ste, 0, sizeof *ste);
+	uint64_t key[SMMU_CACHE_KEY_WORDS] = {SMMU_CFG_STE, sid, 0, 0};
+	uint64_t d[SMMU_CACHE_DATA_WORDS];
+	smmu_cache_line_t *hit = smmu_cache_lookup(&s->cfg, sid, key);
+	*cached = hit != NULL;
+	if (hit)
+		memcpy(d, hit->data, sizeof d);
+	else if (!read_ste(s, sid, d, f, reads))
+		return false;
+	if (!decode_ste(s, d, ste, f))
+		return false; /* invalid structures are not cached */
+	if (!hit)
+		smmu_cache_fill(&s->cfg, sid, key, d);
 	return true;
 }
 
@@ -214,11 +238,10 @@ static bool decode_region(const smmu_t *s, uint64_t d0, uint64_t ttb_field, int 
 	return true;
 }
 
-bool smmu_fetch_cd(smmu_t *s, const smmu_ste_t *ste, uint32_t ssid, smmu_cd_t *cd,
-		   smmu_cfg_fault_t *f, uint32_t *reads)
+/* Finds CD `ssid` of the stream's CD table and reads its first four dwords. */
+static bool read_cd(smmu_t *s, const smmu_ste_t *ste, uint32_t ssid, uint64_t d[4],
+		    smmu_cfg_fault_t *f, uint32_t *reads)
 {
-	memset(f, 0, sizeof *f);
-	memset(cd, 0, sizeof *cd);
 	uint64_t cd_ipa;
 	if (ste->s1cdmax == 0) {
 		if (ssid)
@@ -252,9 +275,15 @@ bool smmu_fetch_cd(smmu_t *s, const smmu_ste_t *ste, uint32_t ssid, smmu_cd_t *c
 		f->fetch_addr = cd_pa;
 		return bad(f, SMMU_EVT_F_CD_FETCH);
 	}
-	uint64_t d[4];
 	for (int i = 0; i < 4; i++)
 		d[i] = mem_le64(raw + 8 * i);
+	return true;
+}
+
+/* Decodes and checks a CD. */
+static bool decode_cd(smmu_t *s, const smmu_ste_t *ste, const uint64_t *d, smmu_cd_t *cd,
+		      smmu_cfg_fault_t *f)
+{
 	if (!SMMU_GET(d[0], CD0_V) || !SMMU_GET(d[0], CD0_AA64) || SMMU_GET(d[0], CD0_ENDI) ||
 	    SMMU_GET(d[0], CD0_HA) || SMMU_GET(d[0], CD0_HD) ||
 	    (SMMU_GET(d[0], CD0_S) && (!s->p.stall || ste->s1stalld)))
@@ -270,5 +299,26 @@ bool smmu_fetch_cd(smmu_t *s, const smmu_ste_t *ste, uint32_t ssid, smmu_cd_t *c
 	cd->s = SMMU_GET(d[0], CD0_S);
 	cd->a = SMMU_GET(d[0], CD0_A);
 	cd->mair = d[3];
+	return true;
+}
+
+bool smmu_fetch_cd(smmu_t *s, uint32_t sid, const smmu_ste_t *ste, uint32_t ssid, smmu_cd_t *cd,
+		   smmu_cfg_fault_t *f, uint32_t *reads, bool *cached)
+{
+	memset(f, 0, sizeof *f);
+	memset(cd, 0, sizeof *cd);
+	uint64_t key[SMMU_CACHE_KEY_WORDS] = {SMMU_CFG_CD, sid, ssid, 0};
+	uint64_t region = sid ^ ((uint64_t)ssid << 20);
+	uint64_t d[SMMU_CACHE_DATA_WORDS];
+	smmu_cache_line_t *hit = smmu_cache_lookup(&s->cfg, region, key);
+	*cached = hit != NULL;
+	if (hit)
+		memcpy(d, hit->data, sizeof d);
+	else if (!read_cd(s, ste, ssid, d, f, reads))
+		return false;
+	if (!decode_cd(s, ste, d, cd, f))
+		return false;
+	if (!hit)
+		smmu_cache_fill(&s->cfg, region, key, d);
 	return true;
 }

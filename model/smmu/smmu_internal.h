@@ -69,16 +69,37 @@ struct smmu {
 	uint64_t eventq_irq_cfg0;
 	uint32_t eventq_irq_cfg1, eventq_irq_cfg2;
 
+	smmu_cache_t tlb, cfg;
+	smmu_cache_t wc[2][4]; /* [stage - 1][level] */
+	uint64_t tlb_shifts;   /* page-size classes (log2) present in the TLB */
+
 	bool cmdq_scheduled; /* a consume event is pending */
 	uint16_t next_stag;
 	smmu_stats_t stats;
 };
 
 /* smmu_config.c */
+/* Configuration, from the config cache or memory (*cached says which). */
 bool smmu_fetch_ste(smmu_t *s, uint32_t sid, smmu_ste_t *ste, smmu_cfg_fault_t *f,
-		    uint32_t *reads);
-bool smmu_fetch_cd(smmu_t *s, const smmu_ste_t *ste, uint32_t ssid, smmu_cd_t *cd,
-		   smmu_cfg_fault_t *f, uint32_t *reads);
+		    uint32_t *reads, bool *cached);
+bool smmu_fetch_cd(smmu_t *s, uint32_t sid, const smmu_ste_t *ste, uint32_t ssid, smmu_cd_t *cd,
+		   smmu_cfg_fault_t *f, uint32_t *reads, bool *cached);
+
+/* Config cache keys. */
+#define SMMU_CFG_STE 1
+#define SMMU_CFG_CD 2
+
+/* smmu_xlate.c: invalidation by command. */
+typedef struct smmu_inval {
+	uint8_t op;       /* the command opcode */
+	uint16_t asid, vmid;
+	uint64_t addr;    /* VA or IPA */
+	uint64_t len;     /* bytes from addr (1 for a single address) */
+	bool leaf;
+	uint32_t sid, sid_last;
+	uint32_t ssid;
+} smmu_inval_t;
+void smmu_invalidate(smmu_t *s, const smmu_inval_t *inv);
 
 /* smmu_queue.c */
 bool smmu_record_event(smmu_t *s, const smmu_event_t *e);

@@ -97,6 +97,38 @@ static bool cmdq_error_active(const smmu_t *s)
 	return (s->gerror ^ s->gerrorn) & (uint32_t)SMMU_MASK(GERROR_CMDQ_ERR);
 }
 
+/* The invalidation a command asks for. TLBI ranges (IDR3.RIL): NUM+1 times 2^SCALE pages of
+ * the granule TG names; TG = 0 is a single address. */
+static smmu_inval_t inval_of(const uint64_t *cmd, unsigned op)
+{
+	smmu_inval_t inv;
+	memset(&inv, 0, sizeof inv);
+	inv.op = (uint8_t)op;
+	inv.sid = inv.sid_last = (uint32_t)SMMU_GET(cmd[0], CMD0_SID);
+	inv.ssid = (uint32_t)SMMU_GET(cmd[0], CMD0_SSID);
+	inv.asid = (uint16_t)SMMU_GET(cmd[0], CMD0_ASID);
+	inv.vmid = (uint16_t)SMMU_GET(cmd[0], CMD0_VMID);
+	inv.leaf = SMMU_GET(cmd[1], CMD1_LEAF);
+	inv.addr = SMMU_GET(cmd[1], CMD1_ADDR) << 12;
+	unsigned tg = (unsigned)SMMU_GET(cmd[1], CMD1_TG);
+	inv.len = 1;
+	if (tg)
+		inv.len = (SMMU_GET(cmd[0], CMD0_NUM) + 1)
+			  << (SMMU_GET(cmd[0], CMD0_SCALE) + 2 * tg + 10);
+	if (op == SMMU_CMD_CFGI_STE_RANGE) {
+		unsigned range = (unsigned)SMMU_GET(cmd[1], CMD1_RANGE);
+		if (range >= 31) {
+			inv.sid = 0;
+			inv.sid_last = UINT32_MAX;
+		} else {
+			uint32_t n = 1u << (range + 1);
+			inv.sid &= ~(n - 1);
+			inv.sid_last = inv.sid + n - 1;
+		}
+	}
+	return inv;
+}
+
 /* Executes one command. Returns a CERROR code; *extra is the time its effect takes. */
 static unsigned execute(smmu_t *s, const uint64_t *cmd, uint32_t *extra)
 {
@@ -109,29 +141,29 @@ static unsigned execute(smmu_t *s, const uint64_t *cmd, uint32_t *extra)
 	case SMMU_CMD_PREFETCH_CONFIG:
 	case SMMU_CMD_PREFETCH_ADDR:
 		return SMMU_CERROR_NONE; /* a hint; iofab keeps no prefetch state */
-	case SMMU_CMD_CFGI_STE:
-	case SMMU_CMD_CFGI_STE_RANGE:
-	case SMMU_CMD_CFGI_CD:
-	case SMMU_CMD_CFGI_CD_ALL:
-		*extra = p->inval_cycles;
-		return SMMU_CERROR_NONE;
 	case SMMU_CMD_TLBI_NH_ALL:
 	case SMMU_CMD_TLBI_NH_ASID:
 	case SMMU_CMD_TLBI_NH_VA:
 	case SMMU_CMD_TLBI_NH_VAA:
 		if (!p->s1p)
 			return SMMU_CERROR_ILL;
-		*extra = p->inval_cycles;
-		return SMMU_CERROR_NONE;
+		goto invalidate;
 	case SMMU_CMD_TLBI_S12_VMALL:
 	case SMMU_CMD_TLBI_S2_IPA:
 		if (!p->s2p)
 			return SMMU_CERROR_ILL;
-		*extra = p->inval_cycles;
-		return SMMU_CERROR_NONE;
+		goto invalidate;
+	case SMMU_CMD_CFGI_STE:
+	case SMMU_CMD_CFGI_STE_RANGE:
+	case SMMU_CMD_CFGI_CD:
+	case SMMU_CMD_CFGI_CD_ALL:
 	case SMMU_CMD_TLBI_NSNH_ALL:
+	invalidate: {
+		smmu_inval_t inv = inval_of(cmd, op);
+		smmu_invalidate(s, &inv);
 		*extra = p->inval_cycles;
 		return SMMU_CERROR_NONE;
+	}
 	case SMMU_CMD_ATC_INV:
 		if (!p->ats)
 			return SMMU_CERROR_ILL;

@@ -33,6 +33,214 @@ static uint8_t fault_event(smmu_fault_t f)
 	return 0;
 }
 
+/* --- TLB ---------------------------------------------------------------------------------
+ * Key: StreamID, SubstreamID (with SSV), page-size class, page number. Data: output page,
+ * then permission bits, nG, which stages were used, ASID and VMID (for invalidation). */
+#define TLB_GLOBAL (1ull << 8)
+#define TLB_S1 (1ull << 9)
+#define TLB_S2 (1ull << 10)
+
+static uint64_t tlb_region(uint32_t sid, uint64_t page)
+{
+	return page + (uint64_t)sid * 0x9E3779B1ull;
+}
+
+static void tlb_key(uint64_t *key, const smmu_txn_t *t, unsigned shift)
+{
+	key[0] = t->sid;
+	key[1] = t->ssv ? (1ull << 32 | t->ssid) : 0;
+	key[2] = shift;
+	key[3] = t->addr >> shift;
+}
+
+static bool tlb_lookup(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
+{
+	unsigned need = smmu_perm_needed(t->acc);
+	for (unsigned shift = 12; shift < 64; shift++) {
+		if (!(s->tlb_shifts >> shift & 1))
+			continue;
+		uint64_t key[SMMU_CACHE_KEY_WORDS];
+		tlb_key(key, t, shift);
+		smmu_cache_line_t *l = smmu_cache_lookup(&s->tlb, tlb_region(t->sid, key[3]), key);
+		if (!l)
+			continue;
+		unsigned perm = (unsigned)(l->data[1] & 0xff);
+		if ((perm & need) != need)
+			return false; /* let the walk raise the permission fault */
+		x->outcome = SMMU_XLATE_OK;
+		x->tlb_hit = true;
+		x->path = (smmu_path_t)l->data[2];
+		x->size = 1ull << shift;
+		x->pa = l->data[0] | (t->addr & (x->size - 1));
+		x->perm = perm;
+		x->asid = (uint16_t)(l->data[1] >> 16);
+		x->vmid = (uint16_t)(l->data[1] >> 32);
+		s->stats.tlb_hits++;
+		return true;
+	}
+	return false;
+}
+
+static void tlb_fill(smmu_t *s, const smmu_txn_t *t, const smmu_xlate_t *x, bool s1, bool s2)
+{
+	unsigned shift = 12;
+	while (shift < 63 && (1ull << (shift + 1)) <= x->size)
+		shift++;
+	uint64_t key[SMMU_CACHE_KEY_WORDS], data[SMMU_CACHE_DATA_WORDS] = {0};
+	tlb_key(key, t, shift);
+	data[0] = x->pa & ~((1ull << shift) - 1);
+	data[1] = x->perm | (x->walk.global ? TLB_GLOBAL : 0) | (s1 ? TLB_S1 : 0) |
+		  (s2 ? TLB_S2 : 0) | (uint64_t)x->asid << 16 | (uint64_t)x->vmid << 32;
+	data[2] = x->path;
+	smmu_cache_fill(&s->tlb, tlb_region(t->sid, key[3]), key, data);
+	s->tlb_shifts |= 1ull << shift;
+}
+
+/* --- walk caches -------------------------------------------------------------------------
+ * One cache per stage and level. Key: stage/level/granule/VMID/ASID (ASID for stage 1 only),
+ * the input bits above the range of the level's table, and that shift. Data: the table's PA. */
+typedef struct wc_ctx {
+	smmu_t *s;
+	uint16_t asid, vmid;
+	uint8_t granule[2];
+} wc_ctx_t;
+
+static void wc_key(const wc_ctx_t *w, uint8_t stage, int level, uint64_t ia, uint64_t *key)
+{
+	unsigned g = w->granule[stage - 1];
+	unsigned shift = vmsa_level_shift(g, level - 1);
+	key[0] = stage | (uint64_t)level << 4 | (uint64_t)g << 8 | (uint64_t)w->vmid << 16 |
+		 (stage == 1 ? (uint64_t)w->asid << 32 : 0);
+	key[1] = ia >> shift;
+	key[2] = shift;
+	key[3] = 0;
+}
+
+static bool wc_lookup(void *ctx, uint8_t stage, int level, uint64_t ia, uint64_t *pa)
+{
+	wc_ctx_t *w = ctx;
+	uint64_t key[SMMU_CACHE_KEY_WORDS];
+	wc_key(w, stage, level, ia, key);
+	smmu_cache_line_t *l = smmu_cache_lookup(&w->s->wc[stage - 1][level], key[1], key);
+	if (!l)
+		return false;
+	*pa = l->data[0];
+	return true;
+}
+
+static void wc_fill(void *ctx, uint8_t stage, int level, uint64_t ia, uint64_t pa)
+{
+	wc_ctx_t *w = ctx;
+	uint64_t key[SMMU_CACHE_KEY_WORDS], data[SMMU_CACHE_DATA_WORDS] = {pa, 0, 0, 0};
+	wc_key(w, stage, level, ia, key);
+	smmu_cache_fill(&w->s->wc[stage - 1][level], key[1], key, data);
+}
+
+/* --- invalidation -------------------------------------------------------------------------- */
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static bool cfg_pred(const smmu_cache_line_t *l, const void *ctx)
+{
+	const smmu_inval_t *inv = ctx;
+	uint64_t kind = l->key[0];
+	uint32_t sid = (uint32_t)l->key[1], ssid = (uint32_t)l->key[2];
+	switch (inv->op) {
+	case SMMU_CMD_CFGI_STE:
+	case SMMU_CMD_CFGI_STE_RANGE:
+		return sid >= inv->sid && sid <= inv->sid_last; /* the STE and CDs under it */
+	case SMMU_CMD_CFGI_CD:
+		return kind == SMMU_CFG_CD && sid == inv->sid && ssid == inv->ssid;
+	case SMMU_CMD_CFGI_CD_ALL:
+		return kind == SMMU_CFG_CD && sid == inv->sid;
+	}
+	return false;
+}
+
+static bool tlb_pred(const smmu_cache_line_t *l, const void *ctx)
+{
+	const smmu_inval_t *inv = ctx;
+	uint64_t d = l->data[1];
+	uint16_t asid = (uint16_t)(d >> 16), vmid = (uint16_t)(d >> 32);
+	bool s1 = d & TLB_S1, s2 = d & TLB_S2, global = d & TLB_GLOBAL;
+	uint64_t size = 1ull << l->key[2], va = l->key[3] << l->key[2];
+	switch (inv->op) {
+	case SMMU_CMD_TLBI_NH_ALL:
+		return s1 && vmid == inv->vmid;
+	case SMMU_CMD_TLBI_NH_ASID:
+		return s1 && vmid == inv->vmid && !global && asid == inv->asid;
+	case SMMU_CMD_TLBI_NH_VA:
+		return s1 && vmid == inv->vmid && (global || asid == inv->asid) &&
+		       overlaps(va, size, inv->addr, inv->len);
+	case SMMU_CMD_TLBI_NH_VAA:
+		return s1 && vmid == inv->vmid && overlaps(va, size, inv->addr, inv->len);
+	case SMMU_CMD_TLBI_S12_VMALL:
+		return vmid == inv->vmid;
+	case SMMU_CMD_TLBI_S2_IPA:
+		/* Stage-2-only translations; combined stage 1+2 entries need TLBI_NH_ALL. */
+		return s2 && !s1 && vmid == inv->vmid && overlaps(va, size, inv->addr, inv->len);
+	}
+	return false;
+}
+
+static bool wc_pred(const smmu_cache_line_t *l, const void *ctx)
+{
+	const smmu_inval_t *inv = ctx;
+	unsigned stage = (unsigned)(l->key[0] & 0xf);
+	uint16_t vmid = (uint16_t)(l->key[0] >> 16), asid = (uint16_t)(l->key[0] >> 32);
+	uint64_t span = 1ull << l->key[2], base = l->key[1] << l->key[2];
+	switch (inv->op) {
+	case SMMU_CMD_TLBI_NH_ALL:
+		return stage == 1 && vmid == inv->vmid;
+	case SMMU_CMD_TLBI_NH_ASID:
+		return stage == 1 && vmid == inv->vmid && asid == inv->asid;
+	case SMMU_CMD_TLBI_NH_VA:
+		return stage == 1 && vmid == inv->vmid && asid == inv->asid &&
+		       overlaps(base, span, inv->addr, inv->len);
+	case SMMU_CMD_TLBI_NH_VAA:
+		return stage == 1 && vmid == inv->vmid && overlaps(base, span, inv->addr, inv->len);
+	case SMMU_CMD_TLBI_S12_VMALL:
+		return vmid == inv->vmid;
+	case SMMU_CMD_TLBI_S2_IPA:
+		return stage == 2 && vmid == inv->vmid && overlaps(base, span, inv->addr, inv->len);
+	}
+	return false;
+}
+
+void smmu_invalidate(smmu_t *s, const smmu_inval_t *inv)
+{
+	switch (inv->op) {
+	case SMMU_CMD_CFGI_STE:
+	case SMMU_CMD_CFGI_STE_RANGE:
+	case SMMU_CMD_CFGI_CD:
+	case SMMU_CMD_CFGI_CD_ALL:
+		if (inv->op == SMMU_CMD_CFGI_STE_RANGE && inv->sid == 0 && inv->sid_last == UINT32_MAX)
+			smmu_cache_flush(&s->cfg);
+		else
+			smmu_cache_invalidate(&s->cfg, cfg_pred, inv);
+		return;
+	case SMMU_CMD_TLBI_NSNH_ALL:
+		smmu_cache_flush(&s->tlb);
+		for (int st = 0; st < 2; st++)
+			for (int l = 0; l < 4; l++)
+				smmu_cache_flush(&s->wc[st][l]);
+		return;
+	default:
+		break;
+	}
+	smmu_cache_invalidate(&s->tlb, tlb_pred, inv);
+	/* Leaf-only invalidations keep the walk caches (§4.4). */
+	if (inv->leaf && (inv->op == SMMU_CMD_TLBI_NH_VA || inv->op == SMMU_CMD_TLBI_NH_VAA ||
+			  inv->op == SMMU_CMD_TLBI_S2_IPA))
+		return;
+	for (int st = 0; st < 2; st++)
+		for (int l = 0; l < 4; l++)
+			smmu_cache_invalidate(&s->wc[st][l], wc_pred, inv);
+}
+
 static smmu_event_t event_for(const smmu_txn_t *t, uint8_t id)
 {
 	smmu_event_t e;
@@ -93,9 +301,12 @@ void smmu_translate(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 		return;
 	}
 
+	if (t->at != TLP_AT_TRANSLATED && tlb_lookup(s, t, x))
+		return;
+
 	smmu_ste_t ste;
 	smmu_cfg_fault_t f;
-	if (!smmu_fetch_ste(s, t->sid, &ste, &f, &x->config_reads)) {
+	if (!smmu_fetch_ste(s, t->sid, &ste, &f, &x->config_reads, &x->ste_cached)) {
 		config_fault(s, t, x, &f);
 		return;
 	}
@@ -161,7 +372,7 @@ void smmu_translate(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 		}
 	}
 	if (s1) {
-		if (!smmu_fetch_cd(s, &ste, ssid, &cd, &f, &x->config_reads)) {
+		if (!smmu_fetch_cd(s, t->sid, &ste, ssid, &cd, &f, &x->config_reads, &x->cd_cached)) {
 			config_fault(s, t, x, &f);
 			return;
 		}
@@ -207,10 +418,13 @@ void smmu_translate(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 		ia &= (1ull << tt1->ias) - 1;
 	}
 
+	wc_ctx_t wctx = {s, x->asid, x->vmid,
+			 {s1 ? tt1->granule_shift : 12, s2 ? ste.s2.granule_shift : 12}};
+	smmu_walk_hooks_t hooks = {&wctx, wc_lookup, wc_fill};
 	if (s1)
-		smmu_walk_nested(&s->mem, tt1, s2 ? &ste.s2 : NULL, ia, t->acc, NULL, &x->walk);
+		smmu_walk_nested(&s->mem, tt1, s2 ? &ste.s2 : NULL, ia, t->acc, &hooks, &x->walk);
 	else
-		smmu_walk_stage(&s->mem, &ste.s2, 2, ia, t->acc, NULL, &x->walk);
+		smmu_walk_stage(&s->mem, &ste.s2, 2, ia, t->acc, &hooks, &x->walk);
 
 	const smmu_walk_result_t *w = &x->walk;
 	if (w->fault == SMMU_FAULT_NONE) {
@@ -218,6 +432,7 @@ void smmu_translate(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 		x->pa = w->oa;
 		x->perm = w->perm;
 		x->size = w->size;
+		tlb_fill(s, t, x, s1, s2);
 		return;
 	}
 	smmu_event_t e = event_for(t, fault_event(w->fault));
