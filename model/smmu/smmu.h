@@ -53,6 +53,20 @@ typedef struct smmu_params {
 	smmu_cache_geom_t tlb;       /* translations, tagged by stream and ASID/VMID */
 	smmu_cache_geom_t cfg_cache; /* STEs and CDs */
 	smmu_cache_geom_t walk_cache; /* per stage and level: next-table addresses */
+
+	/* Timing (docs/models/smmu.md gives each value's source). */
+	unsigned tbus;               /* translation buffer units (each with its own uTLB) */
+	uint64_t tbu_hz;
+	smmu_cache_geom_t utlb;      /* per TBU */
+	uint32_t utlb_cycles;        /* TBU cycles */
+	uint32_t tlb_cycles;         /* TBU cycles, main TLB */
+	sim_time_t tbu_tcu_link;     /* a miss's request from TBU to TCU */
+	uint32_t tcu_response_cycles;
+	uint32_t cfg_lookup_cycles;  /* TCU cycles */
+	uint32_t wc_lookup_cycles;   /* TCU cycles */
+	sim_time_t mem_read;         /* one table or configuration read */
+	uint32_t translation_slots;  /* TCU translations in flight */
+	uint32_t walk_slots;         /* TCU walks in flight */
 } smmu_params_t;
 
 /* Defaults: an MMU-600-like SMMU (docs/models/smmu.md gives the sources). */
@@ -114,6 +128,7 @@ typedef struct smmu_xlate {
 	uint16_t stag;
 	uint32_t config_reads; /* STE/CD (and L1) descriptor fetches */
 	bool tlb_hit;          /* served from the TLB: no configuration fetch, no walk */
+	sim_time_t ready_at;   /* TLB hit on a walk still in flight: when it completes */
 	bool ste_cached, cd_cached;
 	smmu_walk_result_t walk;
 } smmu_xlate_t;
@@ -121,6 +136,28 @@ typedef struct smmu_xlate {
 /* Translates one transaction at sim_now() (functionally: the result does not depend on
  * timing). Faults are recorded in the event queue as the STE/CD ask. */
 void smmu_translate(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x);
+
+/* Where a timed translation's time went. The parts add up to `total`. */
+typedef struct smmu_latency {
+	sim_time_t total;
+	sim_time_t utlb;       /* uTLB lookup (TBU) */
+	sim_time_t tlb;        /* main TLB lookup (TBU) */
+	sim_time_t link;       /* TBU to TCU, and the clock-domain crossing */
+	sim_time_t tcu_queue;  /* waiting for a TCU translation slot */
+	sim_time_t config;     /* config cache lookup and STE/CD reads */
+	sim_time_t walk_queue; /* waiting for a walk slot */
+	sim_time_t walk;       /* walk cache lookups and table reads */
+	sim_time_t merged;     /* waiting for an identical walk already in flight */
+	sim_time_t response;   /* TCU to TBU */
+	uint32_t config_reads, walk_reads;
+	bool utlb_hit, tlb_hit, merged_walk;
+} smmu_latency_t;
+
+/* Translates a transaction arriving at TBU `tbu` at sim_now(), with its latency: the result
+ * is the one smmu_translate() gives; the latency reserves TCU slots, so concurrent misses
+ * queue. The caller charges lat->total (e.g. schedules the transaction's next hop then). */
+void smmu_translate_timed(smmu_t *s, unsigned tbu, const smmu_txn_t *t, smmu_xlate_t *x,
+			  smmu_latency_t *lat);
 
 /* Name of an event ID ("F_TRANSLATION"), "?" if unknown. */
 const char *smmu_event_name(uint8_t id);

@@ -73,6 +73,12 @@ struct smmu {
 	smmu_cache_t wc[2][4]; /* [stage - 1][level] */
 	uint64_t tlb_shifts;   /* page-size classes (log2) present in the TLB */
 
+	/* Timing. */
+	int tbu_clk;
+	smmu_cache_t *utlb;      /* one per TBU */
+	sim_time_t *slot_free;   /* TCU translation slots: when each becomes free */
+	sim_time_t *walk_free;   /* walk slots */
+
 	bool cmdq_scheduled; /* a consume event is pending */
 	uint16_t next_stag;
 	smmu_stats_t stats;
@@ -100,6 +106,12 @@ typedef struct smmu_inval {
 	uint32_t ssid;
 } smmu_inval_t;
 void smmu_invalidate(smmu_t *s, const smmu_inval_t *inv);
+/* The TLB key of a transaction for a page-size class; the set region. */
+void smmu_tlb_key(uint64_t *key, const smmu_txn_t *t, unsigned shift);
+uint64_t smmu_tlb_region(uint32_t sid, uint64_t page);
+/* Records when a TLB entry's walk completes (a later hit before that waits for it). */
+void smmu_tlb_set_ready(smmu_t *s, const smmu_txn_t *t, uint64_t size, sim_time_t ready);
+bool smmu_tlb_pred(const smmu_cache_line_t *l, const void *inv);
 
 /* smmu_queue.c */
 bool smmu_record_event(smmu_t *s, const smmu_event_t *e);

@@ -40,12 +40,12 @@ static uint8_t fault_event(smmu_fault_t f)
 #define TLB_S1 (1ull << 9)
 #define TLB_S2 (1ull << 10)
 
-static uint64_t tlb_region(uint32_t sid, uint64_t page)
+uint64_t smmu_tlb_region(uint32_t sid, uint64_t page)
 {
 	return page + (uint64_t)sid * 0x9E3779B1ull;
 }
 
-static void tlb_key(uint64_t *key, const smmu_txn_t *t, unsigned shift)
+void smmu_tlb_key(uint64_t *key, const smmu_txn_t *t, unsigned shift)
 {
 	key[0] = t->sid;
 	key[1] = t->ssv ? (1ull << 32 | t->ssid) : 0;
@@ -60,8 +60,8 @@ static bool tlb_lookup(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 		if (!(s->tlb_shifts >> shift & 1))
 			continue;
 		uint64_t key[SMMU_CACHE_KEY_WORDS];
-		tlb_key(key, t, shift);
-		smmu_cache_line_t *l = smmu_cache_lookup(&s->tlb, tlb_region(t->sid, key[3]), key);
+		smmu_tlb_key(key, t, shift);
+		smmu_cache_line_t *l = smmu_cache_lookup(&s->tlb, smmu_tlb_region(t->sid, key[3]), key);
 		if (!l)
 			continue;
 		unsigned perm = (unsigned)(l->data[1] & 0xff);
@@ -75,6 +75,7 @@ static bool tlb_lookup(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 		x->perm = perm;
 		x->asid = (uint16_t)(l->data[1] >> 16);
 		x->vmid = (uint16_t)(l->data[1] >> 32);
+		x->ready_at = l->data[3];
 		s->stats.tlb_hits++;
 		return true;
 	}
@@ -87,13 +88,28 @@ static void tlb_fill(smmu_t *s, const smmu_txn_t *t, const smmu_xlate_t *x, bool
 	while (shift < 63 && (1ull << (shift + 1)) <= x->size)
 		shift++;
 	uint64_t key[SMMU_CACHE_KEY_WORDS], data[SMMU_CACHE_DATA_WORDS] = {0};
-	tlb_key(key, t, shift);
+	smmu_tlb_key(key, t, shift);
 	data[0] = x->pa & ~((1ull << shift) - 1);
 	data[1] = x->perm | (x->walk.global ? TLB_GLOBAL : 0) | (s1 ? TLB_S1 : 0) |
 		  (s2 ? TLB_S2 : 0) | (uint64_t)x->asid << 16 | (uint64_t)x->vmid << 32;
 	data[2] = x->path;
-	smmu_cache_fill(&s->tlb, tlb_region(t->sid, key[3]), key, data);
+	smmu_cache_fill(&s->tlb, smmu_tlb_region(t->sid, key[3]), key, data);
 	s->tlb_shifts |= 1ull << shift;
+}
+
+void smmu_tlb_set_ready(smmu_t *s, const smmu_txn_t *t, uint64_t size, sim_time_t ready)
+{
+	unsigned shift = 12;
+	while (shift < 63 && (1ull << (shift + 1)) <= size)
+		shift++;
+	uint64_t key[SMMU_CACHE_KEY_WORDS];
+	smmu_tlb_key(key, t, shift);
+	uint64_t hits = s->tlb.hits, misses = s->tlb.misses;
+	smmu_cache_line_t *l = smmu_cache_lookup(&s->tlb, smmu_tlb_region(t->sid, key[3]), key);
+	s->tlb.hits = hits; /* bookkeeping, not a lookup the hardware makes */
+	s->tlb.misses = misses;
+	if (l)
+		l->data[3] = ready;
 }
 
 /* --- walk caches -------------------------------------------------------------------------
@@ -160,7 +176,7 @@ static bool cfg_pred(const smmu_cache_line_t *l, const void *ctx)
 	return false;
 }
 
-static bool tlb_pred(const smmu_cache_line_t *l, const void *ctx)
+bool smmu_tlb_pred(const smmu_cache_line_t *l, const void *ctx)
 {
 	const smmu_inval_t *inv = ctx;
 	uint64_t d = l->data[1];
@@ -224,6 +240,8 @@ void smmu_invalidate(smmu_t *s, const smmu_inval_t *inv)
 		return;
 	case SMMU_CMD_TLBI_NSNH_ALL:
 		smmu_cache_flush(&s->tlb);
+		for (unsigned i = 0; i < s->p.tbus; i++)
+			smmu_cache_flush(&s->utlb[i]);
 		for (int st = 0; st < 2; st++)
 			for (int l = 0; l < 4; l++)
 				smmu_cache_flush(&s->wc[st][l]);
@@ -231,7 +249,9 @@ void smmu_invalidate(smmu_t *s, const smmu_inval_t *inv)
 	default:
 		break;
 	}
-	smmu_cache_invalidate(&s->tlb, tlb_pred, inv);
+	smmu_cache_invalidate(&s->tlb, smmu_tlb_pred, inv);
+	for (unsigned i = 0; i < s->p.tbus; i++) /* the TCU invalidates the TBUs' uTLBs too */
+		smmu_cache_invalidate(&s->utlb[i], smmu_tlb_pred, inv);
 	/* Leaf-only invalidations keep the walk caches (§4.4). */
 	if (inv->leaf && (inv->op == SMMU_CMD_TLBI_NH_VA || inv->op == SMMU_CMD_TLBI_NH_VAA ||
 			  inv->op == SMMU_CMD_TLBI_S2_IPA))
