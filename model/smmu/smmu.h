@@ -78,7 +78,7 @@ typedef struct smmu smmu_t;
 smmu_t *smmu_create(sim_t *sim, const smmu_params_t *p, mem_port_t mem, const char *name);
 void smmu_destroy(smmu_t *s);
 
-/* MMIO: offset within the 128 KiB register frame; size 4 or 8. Reserved and unimplemented
+/* MMIO: offset within the 128 KiB register frame; size 4 or 8. Reserved and absent
  * registers read as zero and ignore writes. Writes take effect at sim_now(). */
 uint64_t smmu_mmio_read(smmu_t *s, uint32_t offset, unsigned size);
 void smmu_mmio_write(smmu_t *s, uint32_t offset, uint64_t value, unsigned size);

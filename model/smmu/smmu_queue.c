@@ -188,7 +188,7 @@ static unsigned execute(smmu_t *s, const uint64_t *cmd, uint32_t *extra)
 		return SMMU_CERROR_NONE;
 	}
 	default:
-		return SMMU_CERROR_ILL; /* unknown opcode, or PRI/EL2/EL3 commands not implemented */
+		return SMMU_CERROR_ILL; /* unknown opcode, or a PRI/EL2/EL3 command this SMMU lacks */
 	}
 }
 
