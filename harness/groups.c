@@ -142,6 +142,13 @@ static uint16_t dma_aliases(const platform_t *p, int32_t i, int32_t *bridges, un
 	return alias;
 }
 
+uint16_t groups_dma_alias(const platform_t *p, int32_t fn)
+{
+	int32_t bridges[64];
+	unsigned nb;
+	return dma_aliases(p, fn, bridges, &nb);
+}
+
 bool groups_compute(const platform_t *p, iommu_groups_t *g)
 {
 	const pcie_fabric_t *f = &p->fabric;

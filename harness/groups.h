@@ -53,4 +53,8 @@ bool groups_acs_path_enabled(const platform_t *p, int32_t fn, uint16_t flags);
 
 const char *group_why_text(group_why_t why);
 
+/* The Requester ID the IOMMU sees for function fn's DMA: its topmost DMA alias (a bridge
+ * taking ownership of it), or its own ID. */
+uint16_t groups_dma_alias(const platform_t *p, int32_t fn);
+
 #endif /* IOFAB_GROUPS_H */

@@ -958,8 +958,9 @@ bool platform_load_node(platform_t *p, const ycur_t *root, const ycur_t *kernel_
 	bool ok = yexpect_map(root);
 	if (!ok)
 		goto out;
-	static const char *const keys[] = {"name", "description", "enumeration", "kernel",
-					   "quirks", "timing", "memory", "root_complexes", NULL};
+	static const char *const keys[] = {"name",   "description", "enumeration",	  "kernel",
+					   "quirks", "timing",	    "memory", "root_complexes",
+					   "smmus",  NULL};
 	ok &= ykeys(root, keys);
 	ycur_t nm = yneed(root, "name"), desc = yget(root, "description"),
 	       en = yget(root, "enumeration"), rcs = yneed(root, "root_complexes");
@@ -1166,6 +1167,22 @@ bool platform_load_node(platform_t *p, const ycur_t *root, const ycur_t *kernel_
 	ok &= check_overlaps(spans, nspans, p->file, errs, cols);
 	if (!ok)
 		goto out;
+	{
+		ycur_t sm = yget(root, "smmus");
+		p->rc_smmu = malloc((p->fabric.nrcs + 1) * sizeof *p->rc_smmu);
+		p->rc_sid_base = calloc(p->fabric.nrcs + 1, sizeof *p->rc_sid_base);
+		if (!p->rc_smmu || !p->rc_sid_base) {
+			yerrs_add(errs, "%s: out of memory", p->file);
+			ok = false;
+			goto out;
+		}
+		for (uint32_t r = 0; r < p->fabric.nrcs; r++)
+			p->rc_smmu[r] = -1;
+		if (sm.node && !platform_parse_smmus(p, &sm)) {
+			ok = false;
+			goto out;
+		}
+	}
 
 	/* Quirks state hardware isolation; the ACS Control bits the file gives are firmware's. */
 	p->acs_ctrl_firmware = calloc(p->fabric.nfuncs + 1, sizeof *p->acs_ctrl_firmware);
@@ -1234,6 +1251,9 @@ void platform_free(platform_t *p)
 	free(p->file);
 	free(p->acs_ctrl_firmware);
 	free(p->line);
+	free(p->smmus);
+	free(p->rc_smmu);
+	free(p->rc_sid_base);
 	memset(p, 0, sizeof *p);
 }
 

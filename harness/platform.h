@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "pcie.h"
+#include "smmu.h"
 #include "ydoc.h"
 
 #define PLATFORM_MAX_IDS 32
@@ -35,6 +36,15 @@ typedef struct kernel_policy {
 	unsigned nquirks;
 } kernel_policy_t;
 
+/* An SMMU of the platform: its parameters, where its registers are, and which root complexes'
+ * traffic it translates (an IORT-like ID mapping: StreamID = Requester ID + sid_base). */
+typedef struct platform_smmu {
+	char name[PCIE_NAME_MAX];
+	uint64_t base; /* MMIO frame (128 KiB) */
+	smmu_params_t params;
+	unsigned line;
+} platform_smmu_t;
+
 typedef struct platform {
 	char name[PCIE_NAME_MAX];
 	char *description;
@@ -44,6 +54,10 @@ typedef struct platform {
 	bool enumerate;           /* bus numbers and BARs assigned by the enumeration pass */
 	uint16_t *acs_ctrl_firmware; /* per function: ACS Control as the platform file left it */
 	unsigned *line;           /* per function: line of its description, for messages */
+	platform_smmu_t *smmus;
+	unsigned nsmmus;
+	int32_t *rc_smmu;         /* per root complex: index into smmus, or -1 (no IOMMU) */
+	uint32_t *rc_sid_base;    /* per root complex: StreamID = RID + this */
 } platform_t;
 
 /* Loads and enumerates a platform file. On any error, records messages in errs, leaves *p
@@ -60,6 +74,15 @@ bool platform_load_with(platform_t *p, const char *file, const ycur_t *kernel_ov
 			yerrs_t *errs);
 
 void platform_free(platform_t *p);
+
+/* Parses the `smmus:` section (harness/platform_smmu.c); root complexes must be loaded. */
+bool platform_parse_smmus(platform_t *p, const ycur_t *c);
+
+/* The StreamID the platform's SMMU sees for a Requester ID of root complex rc. */
+static inline uint32_t platform_stream_id(const platform_t *p, uint32_t rc, uint16_t rid)
+{
+	return p->rc_sid_base[rc] + rid;
+}
 
 /* Formats a function as "SSSS:BB:DD.F". buf needs 13 bytes. */
 void platform_bdf(const platform_t *p, int32_t fn, char *buf, size_t size);

@@ -240,6 +240,44 @@ static void print_hops(FILE *out, const scenario_t *s, const pcie_route_t *r)
 			PCIE_MAX_HOPS);
 }
 
+static void print_iommu(FILE *out, const scenario_t *s, const step_t *st)
+{
+	const smmu_xlate_t *x = &st->iommu;
+	const smmu_latency_t *l = &st->iommu_lat;
+	char b[10][32];
+	fprintf(out, "      iommu: %s StreamID 0x%x, %s", s->platform.smmus[st->iommu_smmu].name,
+		st->iommu_sid, smmu_path_name(x->path));
+	if (x->path == SMMU_PATH_S1 || x->path == SMMU_PATH_NESTED)
+		fprintf(out, " (ASID %u)", x->asid);
+	if (x->path == SMMU_PATH_S2 || x->path == SMMU_PATH_NESTED)
+		fprintf(out, " (VMID %u)", x->vmid);
+	if (x->outcome == SMMU_XLATE_OK)
+		fprintf(out, ": 0x%" PRIx64 " -> 0x%" PRIx64, st->tlp.address, x->pa);
+	else if (x->outcome == SMMU_XLATE_FAULT)
+		fprintf(out, ": %s%s", smmu_event_name(x->event),
+			x->evt_recorded ? ", recorded in the event queue" : ", not recorded");
+	else
+		fputs(": aborted", out);
+	if (x->walk.fault != SMMU_FAULT_NONE && x->walk.fault_level >= 0)
+		fprintf(out, " (stage %u, level %d)", x->walk.fault_stage, x->walk.fault_level);
+	fputc('\n', out);
+	fmt_ns(b[0], sizeof b[0], l->total);
+	fmt_ns(b[1], sizeof b[1], l->utlb);
+	fmt_ns(b[2], sizeof b[2], l->tlb);
+	fmt_ns(b[3], sizeof b[3], l->link);
+	fmt_ns(b[4], sizeof b[4], l->tcu_queue);
+	fmt_ns(b[5], sizeof b[5], l->config);
+	fmt_ns(b[6], sizeof b[6], l->walk_queue);
+	fmt_ns(b[7], sizeof b[7], l->walk);
+	fmt_ns(b[8], sizeof b[8], l->merged);
+	fmt_ns(b[9], sizeof b[9], l->response);
+	fprintf(out, "      iommu latency %s: %s%s; uTLB %s, TLB %s, link %s, slot wait %s, config %s (%u reads), "
+		     "walk wait %s, walk %s (%u reads), merged %s, response %s\n",
+		b[0], l->utlb_hit ? "uTLB hit" : l->tlb_hit ? "TLB hit" : "miss",
+		l->merged_walk ? " (merged with a walk in flight)" : "", b[1], b[2], b[3], b[4], b[5],
+		l->config_reads, b[6], b[7], l->walk_reads, b[8], b[9]);
+}
+
 static void describe_end(FILE *out, const scenario_t *s, const step_t *st)
 {
 	const pcie_fabric_t *f = &s->platform.fabric;
@@ -251,14 +289,21 @@ static void describe_end(FILE *out, const scenario_t *s, const step_t *st)
 			fprintf(out, " BAR%d", r->bar);
 		break;
 	case PCIE_OUT_HOST:
-		if (r->region >= 0)
+		if (st->has_iommu && st->tlp.at == TLP_AT_TRANSLATION_REQ && r->region < 0)
+			fprintf(out, "ATS translation returned: 0x%" PRIx64 " -> 0x%" PRIx64,
+				st->tlp.address, st->iommu.pa);
+		else if (r->region >= 0)
 			fprintf(out, "reached memory region %s", f->regions[r->region].name);
 		else
 			fprintf(out, "reached the host through %s", f->rcs[r->rc].name);
 		break;
 	case PCIE_OUT_BLOCKED:
-		fprintf(out, "BLOCKED at %s (%s)", node_name(f, r->at_node, r->rc),
-			pcie_why_token(r->why));
+		if (st->has_iommu && st->iommu.outcome != SMMU_XLATE_OK)
+			fprintf(out, "BLOCKED by the IOMMU of %s (%s)", f->rcs[r->rc].name,
+				st->iommu.event ? smmu_event_name(st->iommu.event) : "abort");
+		else
+			fprintf(out, "BLOCKED at %s (%s)", node_name(f, r->at_node, r->rc),
+				pcie_why_token(r->why));
 		break;
 	case PCIE_OUT_UR:
 		fprintf(out, "Unsupported Request at %s (%s)", node_name(f, r->at_node, r->rc),
@@ -279,13 +324,15 @@ void report_run_text(FILE *out, const scenario_t *s)
 		const step_t *st = &s->steps[i];
 		char tl[256], start[32], lat[32];
 		tlp_format(tl, sizeof tl, &st->tlp);
-		fmt_ns(start, sizeof start, st->start);
+		fmt_ns(start, sizeof start, st->start - s->t0);
 		fmt_ns(lat, sizeof lat, st->end - st->start);
 		fprintf(out, "\n[%u] %s  (line %u, t=%s)\n", i + 1, st->name, st->line, start);
 		fprintf(out, "    from %s: %s%s\n",
 			st->from >= 0 ? p->fabric.funcs[st->from].name : p->fabric.rcs[st->host_rc].name,
 			tl, st->forged ? " (forged Requester ID)" : "");
 		print_hops(out, s, &st->route);
+		if (st->has_iommu)
+			print_iommu(out, s, st);
 		if (st->has_cpl) {
 			fprintf(out, "    completion (%s):\n",
 				st->cpl_status == TLP_CPL_SC   ? "successful"
@@ -405,10 +452,48 @@ void report_run_json(FILE *out, const scenario_t *s)
 		else
 			jw_null(&j);
 		jw_obj_end(&j);
-		jw_ku64(&j, "start_ps", st->start);
-		jw_ku64(&j, "end_ps", st->end);
+		jw_ku64(&j, "start_ps", st->start - s->t0);
+		jw_ku64(&j, "end_ps", st->end - s->t0);
 		jw_key(&j, "route");
 		json_route(&j, s, &st->route);
+		jw_key(&j, "iommu");
+		if (st->has_iommu) {
+			const smmu_xlate_t *x = &st->iommu;
+			const smmu_latency_t *l = &st->iommu_lat;
+			jw_obj(&j);
+			jw_kstr(&j, "smmu", s->platform.smmus[st->iommu_smmu].name);
+			jw_ku64(&j, "stream_id", st->iommu_sid);
+			jw_kstr(&j, "path", smmu_path_name(x->path));
+			jw_kstr(&j, "outcome", x->outcome == SMMU_XLATE_OK	   ? "translated"
+					       : x->outcome == SMMU_XLATE_FAULT ? "fault"
+										: "abort");
+			jw_key(&j, "event");
+			jw_str(&j, x->event ? smmu_event_name(x->event) : NULL);
+			jw_kbool(&j, "event_recorded", x->evt_recorded);
+			jw_khex(&j, "pa", x->pa);
+			jw_ku64(&j, "asid", x->asid);
+			jw_ku64(&j, "vmid", x->vmid);
+			jw_kbool(&j, "utlb_hit", l->utlb_hit);
+			jw_kbool(&j, "tlb_hit", l->tlb_hit);
+			jw_ku64(&j, "config_reads", l->config_reads);
+			jw_ku64(&j, "walk_reads", l->walk_reads);
+			jw_key(&j, "latency_ps");
+			jw_obj(&j);
+			jw_ku64(&j, "total", l->total);
+			jw_ku64(&j, "utlb", l->utlb);
+			jw_ku64(&j, "tlb", l->tlb);
+			jw_ku64(&j, "link", l->link);
+			jw_ku64(&j, "tcu_queue", l->tcu_queue);
+			jw_ku64(&j, "config", l->config);
+			jw_ku64(&j, "walk_queue", l->walk_queue);
+			jw_ku64(&j, "walk", l->walk);
+			jw_ku64(&j, "merged", l->merged);
+			jw_ku64(&j, "response", l->response);
+			jw_obj_end(&j);
+			jw_obj_end(&j);
+		} else {
+			jw_null(&j);
+		}
 		jw_key(&j, "completion");
 		if (st->has_cpl) {
 			jw_obj(&j);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups.h"
 #include "sim.h"
 
 const char *exp_outcome_token(exp_outcome_t o)
@@ -23,6 +24,8 @@ const char *exp_outcome_token(exp_outcome_t o)
 		return "unsupported";
 	case EXP_HOST:
 		return "host";
+	case EXP_TRANSLATED:
+		return "translated";
 	case EXP_ANY:
 		break;
 	}
@@ -289,6 +292,8 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	e->latency_ns = -1;
 	e->requester_id = -1;
 	e->completion = -1;
+	e->event = -1;
+	e->pa = -1;
 	if (!c->node)
 		return true;
 	if (!yexpect_map(c))
@@ -296,10 +301,10 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	e->present = true;
 	static const char *const keys[] = {"outcome", "to",  "bar",	     "at",
 					   "reason",  "redirected", "p2p", "latency_ns",
-					   "requester_id", "completion", NULL};
+					   "requester_id", "completion", "event", "pa", NULL};
 	bool ok = ykeys(c, keys);
 	static const char *const outcomes[] = {"delivered", "memory", "blocked", "unsupported",
-					       "host", NULL};
+					       "host", "translated", NULL};
 	int v;
 	ycur_t oc = yneed(c, "outcome");
 	if (!yenum(&oc, outcomes, &v))
@@ -307,7 +312,31 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	e->outcome = (exp_outcome_t)v;
 	ycur_t to = yget(c, "to"), bar = yget(c, "bar"), at = yget(c, "at"), re = yget(c, "reason"),
 	       rd = yget(c, "redirected"), pp = yget(c, "p2p"), lat = yget(c, "latency_ns"),
-	       rid = yget(c, "requester_id"), cpl = yget(c, "completion");
+	       rid = yget(c, "requester_id"), cpl = yget(c, "completion"), ev = yget(c, "event"),
+	       pa = yget(c, "pa");
+	if (ev.node) {
+		const char *t = ytext(&ev);
+		if (t && !strcmp(t, "none")) {
+			e->event = 0;
+		} else {
+			for (int id = 1; t && id < 256; id++)
+				if (!strcmp(smmu_event_name((uint8_t)id), t))
+					e->event = id;
+			if (e->event < 0) {
+				yerr(&ev, "unknown SMMU event '%s' (expected an event name such as "
+					  "F_TRANSLATION, C_BAD_STE, F_TRANSL_FORBIDDEN, or none)",
+				     t ? t : "");
+				ok = false;
+			}
+		}
+	}
+	if (pa.node) {
+		uint64_t addr;
+		if (parse_address(s, &pa, &addr))
+			e->pa = (int64_t)addr;
+		else
+			ok = false;
+	}
 	const pcie_fabric_t *f = &s->platform.fabric;
 	if (cpl.node) {
 		static const char *const sts[] = {"SC", "UR", "CA", "none", NULL};
@@ -409,6 +438,228 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	return ok;
 }
 
+/* --- the iommu section: domains and attachments, applied through the driver layer --------- */
+
+/* prot: letters r, w, x, and p (privileged only). */
+static bool parse_prot(const ycur_t *c, unsigned *prot)
+{
+	const char *t = ytext(c);
+	*prot = 0;
+	for (const char *q = t ? t : ""; *q; q++) {
+		switch (*q) {
+		case 'r':
+			*prot |= IOPT_READ;
+			break;
+		case 'w':
+			*prot |= IOPT_WRITE;
+			break;
+		case 'x':
+			*prot |= IOPT_EXEC;
+			break;
+		case 'p':
+			*prot |= IOPT_PRIV;
+			break;
+		default:
+			t = NULL;
+		}
+	}
+	if (!t || !*prot) {
+		yerr(c, "expected permissions as letters r, w, x and p (privileged only), e.g. rw");
+		return false;
+	}
+	return true;
+}
+
+static bool parse_domain(scenario_t *s, const ycur_t *c, iommu_domain_t *d)
+{
+	if (!yexpect_map(c))
+		return false;
+	static const char *const keys[] = {"name", "stage", "granule", "ias", "mappings", NULL};
+	bool ok = ykeys(c, keys);
+	ycur_t nm = yneed(c, "name"), st = yneed(c, "stage"), gr = yget(c, "granule"),
+	       ias = yget(c, "ias"), maps = yget(c, "mappings");
+	d->line = yline(c);
+	if (!ystr(&nm, d->name, sizeof d->name))
+		return false;
+	if (!strcmp(d->name, "bypass") || !strcmp(d->name, "abort")) {
+		yerr(&nm, "'%s' names a built-in domain; choose another name", d->name);
+		return false;
+	}
+	for (uint32_t i = 0; i < s->ndomains; i++)
+		if (!strcmp(s->domains[i].name, d->name)) {
+			yerr(&nm, "duplicate domain name '%s' (first at line %u)", d->name,
+			     s->domains[i].line);
+			return false;
+		}
+	uint8_t stage = 1, ibits = 48;
+	ok &= st.node && yopt_u8(&st, &stage, 1, 2);
+	ok &= yopt_u8(&ias, &ibits, 25, 48);
+	unsigned g = 12;
+	if (gr.node) {
+		static const char *const gs[] = {"4K", "16K", "64K", NULL};
+		int v;
+		if (yenum(&gr, gs, &v))
+			g = v == 0 ? 12 : v == 1 ? 14 : 16;
+		else
+			ok = false;
+	}
+	if (!ok)
+		return false;
+	d->stage = stage;
+	if (iopgtable_init(&d->pt, s->sys.mem, &s->sys.kalloc, stage, g, ibits, 48) != IOPT_OK) {
+		yerr(c, "the kernel's memory pool is exhausted");
+		return false;
+	}
+	if (stage == 1)
+		d->asid = s->sys.next_asid++;
+	else
+		d->vmid = s->sys.next_vmid++;
+	if (!maps.node)
+		return true;
+	if (!yexpect_seq(&maps))
+		return false;
+	for (size_t i = 0; i < ylen(&maps); i++) {
+		ycur_t m = yat(&maps, i);
+		if (!yexpect_map(&m)) {
+			ok = false;
+			continue;
+		}
+		static const char *const mk[] = {"iova", "pa", "size", "prot", NULL};
+		ok &= ykeys(&m, mk);
+		ycur_t iv = yneed(&m, "iova"), pa = yneed(&m, "pa"), sz = yneed(&m, "size"),
+		       pr = yget(&m, "prot");
+		uint64_t iova, paddr, size;
+		unsigned prot = IOPT_READ | IOPT_WRITE;
+		if (!parse_address(s, &iv, &iova) || !parse_address(s, &pa, &paddr) ||
+		    !ysize(&sz, &size, 1, 1ull << 48) || (pr.node && !parse_prot(&pr, &prot))) {
+			ok = false;
+			continue;
+		}
+		iopt_status_t r = iopgtable_map_range(&d->pt, iova, paddr, size, prot);
+		if (r == IOPT_ERR_INVAL)
+			yerr(&m, "cannot map [0x%llx, +0x%llx) to 0x%llx: addresses and size must be "
+				 "multiples of the %u KiB granule and fit the domain's %u-bit input",
+			     (unsigned long long)iova, (unsigned long long)size,
+			     (unsigned long long)paddr, 1u << (g - 10), (unsigned)ibits);
+		else if (r == IOPT_ERR_EXIST)
+			yerr(&m, "[0x%llx, +0x%llx) overlaps a mapping made before in domain '%s'",
+			     (unsigned long long)iova, (unsigned long long)size, d->name);
+		else if (r == IOPT_ERR_NOMEM)
+			yerr(&m, "the kernel's memory pool is exhausted");
+		ok &= r == IOPT_OK;
+	}
+	return ok;
+}
+
+static bool parse_attach(scenario_t *s, const ycur_t *c)
+{
+	if (!yexpect_map(c))
+		return false;
+	static const char *const keys[] = {"function", "domain", "ats", NULL};
+	bool ok = ykeys(c, keys);
+	ycur_t fc = yneed(c, "function"), dc = yneed(c, "domain"), ac = yget(c, "ats");
+	bool ats = false;
+	ok &= yopt_bool(&ac, &ats);
+	int32_t fn = fc.node ? parse_func_ref(s, &fc) : PCIE_NONE;
+	const char *dn = ytext(&dc);
+	if (!ok || fn == PCIE_NONE || !dn) {
+		if (dc.node && !dn)
+			yerr(&dc, "expected a domain name, bypass or abort");
+		return false;
+	}
+	const platform_t *p = &s->platform;
+	const pcie_func_t *f = &p->fabric.funcs[fn];
+	int si = system_smmu_of(&s->sys, f->rc);
+	if (si < 0) {
+		yerr(&fc, "'%s' is not behind an SMMU (its root complex '%s' has none)", f->name,
+		     p->fabric.rcs[f->rc].name);
+		return false;
+	}
+	if (ats && (!f->has_ats || !p->smmus[si].params.ats)) {
+		yerr(&ac, "ATS needs an ATS capability on '%s' and ATS in SMMU '%s'", f->name,
+		     p->smmus[si].name);
+		return false;
+	}
+	const iommu_domain_t *d = NULL;
+	for (uint32_t i = 0; i < s->ndomains; i++)
+		if (!strcmp(s->domains[i].name, dn))
+			d = &s->domains[i];
+	if (!d && strcmp(dn, "bypass") && strcmp(dn, "abort")) {
+		yerr(&dc, "no domain '%s' (define it under iommu.domains, or use bypass or abort)", dn);
+		return false;
+	}
+	smmu_drv_t *drv = &s->sys.drv[si];
+	uint32_t sid = platform_stream_id(p, f->rc, groups_dma_alias(p, fn));
+	unsigned eats = ats ? STE_EATS_TRANS : STE_EATS_ABORT;
+	uint64_t ste[8];
+	int r = 0;
+	if (!d) {
+		if (!strcmp(dn, "bypass"))
+			smmu_ste_bypass(ste);
+		else
+			smmu_ste_abort(ste);
+	} else if (d->stage == 2) {
+		if (!p->smmus[si].params.s2p) {
+			yerr(&dc, "SMMU '%s' has no stage 2", p->smmus[si].name);
+			return false;
+		}
+		smmu_ste_s2(ste, &d->pt, d->vmid, eats);
+	} else {
+		if (!p->smmus[si].params.s1p) {
+			yerr(&dc, "SMMU '%s' has no stage 1", p->smmus[si].name);
+			return false;
+		}
+		unsigned fmt;
+		uint64_t cdtab = smmu_drv_alloc_cdtab(drv, 0, false, &fmt);
+		uint64_t cd[8];
+		smmu_cd_build(cd, &d->pt, d->asid, true);
+		r = cdtab ? smmu_drv_write_cd(drv, sid, cdtab, fmt, 0, cd) : -1;
+		smmu_ste_s1(ste, cdtab, 0, fmt, STE_S1DSS_SSID0, eats);
+	}
+	if (r == 0)
+		r = smmu_drv_write_ste(drv, sid, ste);
+	if (r) {
+		yerr(c, "the SMMU driver failed to attach '%s' (kernel memory pool exhausted?)", f->name);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_iommu(scenario_t *s, const ycur_t *c)
+{
+	if (!c->node)
+		return true;
+	if (!s->platform.nsmmus) {
+		yerr(c, "platform '%s' has no SMMU (add an 'smmus' section to it)", s->platform.name);
+		return false;
+	}
+	if (!yexpect_map(c))
+		return false;
+	static const char *const keys[] = {"domains", "attach", NULL};
+	bool ok = ykeys(c, keys);
+	ycur_t ds = yget(c, "domains"), at = yget(c, "attach");
+	if (ds.node && yexpect_seq(&ds)) {
+		s->domains = calloc(ylen(&ds) + 1, sizeof *s->domains);
+		if (!s->domains)
+			return false;
+		for (size_t i = 0; i < ylen(&ds) && ok; i++) {
+			ycur_t d = yat(&ds, i);
+			if (parse_domain(s, &d, &s->domains[s->ndomains]))
+				s->ndomains++;
+			else
+				ok = false;
+		}
+	} else if (ds.node) {
+		ok = false;
+	}
+	if (ok && at.node && yexpect_seq(&at))
+		for (size_t i = 0; i < ylen(&at); i++) {
+			ycur_t a = yat(&at, i);
+			ok &= parse_attach(s, &a);
+		}
+	return ok;
+}
+
 bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 {
 	memset(s, 0, sizeof *s);
@@ -425,8 +676,8 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 	bool ok = yexpect_map(&root);
 	bool have_platform = false;
 	if (ok) {
-		static const char *const keys[] = {"name", "description", "platform", "kernel", "seed",
-						   "steps", NULL};
+		static const char *const keys[] = {"name",  "description", "platform", "kernel",
+						   "seed",  "iommu",	   "steps",    NULL};
 		ok &= ykeys(&root, keys);
 		ycur_t nm = yneed(&root, "name"), desc = yget(&root, "description"),
 		       pl = yneed(&root, "platform"), seed = yget(&root, "seed"),
@@ -461,6 +712,19 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 			}
 		}
 		ok &= have_platform;
+		if (have_platform) {
+			const char *why = system_init(&s->sys, &s->platform, s->seed);
+			s->have_sys = true;
+			if (why) {
+				yerr(&pl, "%s", why);
+				ok = false;
+			}
+		}
+		ycur_t io = yget(&root, "iommu");
+		if (ok)
+			ok &= parse_iommu(s, &io);
+		if (ok)
+			s->t0 = sim_now(s->sys.sim);
 	}
 	ycur_t steps = yget(&root, "steps");
 	if (ok) {
@@ -533,6 +797,9 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 
 void scenario_free(scenario_t *s)
 {
+	if (s->have_sys)
+		system_free(&s->sys);
+	free(s->domains);
 	free(s->file);
 	free(s->description);
 	free(s->steps);
@@ -550,6 +817,8 @@ exp_outcome_t step_outcome(const step_t *st)
 	case PCIE_OUT_FUNCTION:
 		return EXP_DELIVERED;
 	case PCIE_OUT_HOST:
+		if (st->has_iommu && st->tlp.at == TLP_AT_TRANSLATION_REQ && r->region == PCIE_NONE)
+			return EXP_TRANSLATED;
 		return r->region != PCIE_NONE ? EXP_MEMORY : EXP_HOST;
 	case PCIE_OUT_BLOCKED:
 		return EXP_BLOCKED;
@@ -627,6 +896,19 @@ static void check(const scenario_t *s, step_t *st)
 		tlp_format_bdf(b, sizeof b, st->tlp.segment, r->requester_id);
 		appendf(st->mismatch, sizeof st->mismatch, "expected Requester ID %s, got %s; ", a, b);
 	}
+	if (e->event >= 0) {
+		int ev = st->has_iommu ? st->iommu.event : 0;
+		if (ev != e->event)
+			appendf(st->mismatch, sizeof st->mismatch, "expected IOMMU event %s, got %s; ",
+				e->event ? smmu_event_name((uint8_t)e->event) : "none",
+				ev ? smmu_event_name((uint8_t)ev) : "none");
+	}
+	if (e->pa >= 0 && (!st->has_iommu || st->iommu.outcome != SMMU_XLATE_OK ||
+			   st->iommu.pa != (uint64_t)e->pa))
+		appendf(st->mismatch, sizeof st->mismatch, "expected translation to 0x%" PRIx64
+			", got %s0x%" PRIx64 "; ", (uint64_t)e->pa,
+			st->has_iommu && st->iommu.outcome == SMMU_XLATE_OK ? "" : "no translation, ",
+			st->has_iommu ? st->iommu.pa : 0);
 	if (e->completion == -2 && st->has_cpl)
 		appendf(st->mismatch, sizeof st->mismatch, "expected no completion, got %s; ",
 			tlp_cpl_status_name(st->cpl_status));
@@ -660,7 +942,9 @@ static bool make_completion(const step_t *st, tlp_t *cpl)
 	cpl->segment = t->segment;
 	cpl->requester_id = r->requester_id; /* whoever owns the request now */
 	cpl->tag = t->tag;
-	if (r->outcome == PCIE_OUT_FUNCTION ||
+	bool ats_answer = r->outcome == PCIE_OUT_HOST && st->has_iommu &&
+			  t->at == TLP_AT_TRANSLATION_REQ && st->iommu.outcome == SMMU_XLATE_OK;
+	if (r->outcome == PCIE_OUT_FUNCTION || ats_answer ||
 	    (r->outcome == PCIE_OUT_HOST && r->region != PCIE_NONE)) {
 		cpl->type = t->type == TLP_CFGWR ? TLP_CPL : TLP_CPLD;
 		cpl->length = t->type == TLP_MRD ? t->length : 4;
@@ -687,8 +971,8 @@ static void finish_step(sim_t *sim, void *ctx, uint64_t arg)
 	if (rn->next < rn->s->nsteps) {
 		step_t *nx = &rn->s->steps[rn->next];
 		sim_time_t when = sim_now(sim);
-		if (nx->at_ns >= 0 && (sim_time_t)nx->at_ns * SIM_NS > when)
-			when = (sim_time_t)nx->at_ns * SIM_NS;
+		if (nx->at_ns >= 0 && rn->s->t0 + (sim_time_t)nx->at_ns * SIM_NS > when)
+			when = rn->s->t0 + (sim_time_t)nx->at_ns * SIM_NS;
 		sim_schedule_at(sim, when, start_step, rn, rn->next);
 	}
 }
@@ -736,6 +1020,71 @@ static bool route_completion(const pcie_fabric_t *f, step_t *st, tlp_t *cpl)
 	return true;
 }
 
+/* The completion (if any), then the step's end at start + request + completion latency. */
+static void complete_step(runner_t *rn, uint64_t arg)
+{
+	step_t *st = &rn->s->steps[arg];
+	const pcie_fabric_t *f = &rn->s->platform.fabric;
+	sim_t *sim = rn->s->sys.sim;
+	sim_time_t total = st->route.latency;
+	tlp_t cpl;
+	st->has_cpl = make_completion(st, &cpl) && route_completion(f, st, &cpl);
+	st->cpl_status = cpl.cpl_status;
+	if (st->has_cpl)
+		total += st->cpl.latency;
+	sim_schedule_at(sim, st->start + total, finish_step, rn, arg);
+}
+
+/* The TLP reaches the root complex's upstream exit: its IOMMU (if the platform has one for
+ * that root complex) translates it now, then the memory map decides. */
+static void at_host(sim_t *sim, void *ctx, uint64_t arg)
+{
+	(void)sim;
+	runner_t *rn = ctx;
+	scenario_t *sc = rn->s;
+	step_t *st = &sc->steps[arg];
+	const platform_t *p = &sc->platform;
+	tlp_t t = st->tlp;
+	int si = system_smmu_of(&sc->sys, st->route.rc);
+	if (si >= 0 && tlp_is_memory(&t)) {
+		st->has_iommu = true;
+		st->iommu_smmu = si;
+		st->iommu_sid = platform_stream_id(p, st->route.rc, st->route.requester_id);
+		smmu_txn_t txn = {
+			.sid = st->iommu_sid,
+			.ssv = t.has_pasid,
+			.ssid = t.pasid,
+			.addr = t.address,
+			.acc = {.write = t.type == TLP_MWR, .exec = t.pasid_exec, .priv = t.pasid_priv},
+			.at = t.at,
+		};
+		smmu_translate_timed(sc->sys.smmu[si], 0, &txn, &st->iommu, &st->iommu_lat);
+		const smmu_xlate_t *x = &st->iommu;
+		pcie_why_t why = x->outcome == SMMU_XLATE_ABORT ? PCIE_WHY_IOMMU_ABORT
+				 : x->outcome == SMMU_XLATE_FAULT
+					 ? PCIE_WHY_IOMMU_FAULT
+				 : (x->path == SMMU_PATH_STE_BYPASS || x->path == SMMU_PATH_GBPA_BYPASS ||
+				    x->path == SMMU_PATH_ATS_TRANSLATED)
+					 ? PCIE_WHY_IOMMU_BYPASS
+					 : PCIE_WHY_IOMMU_XLATE;
+		pcie_route_add_hop(&st->route, PCIE_NONE, st->route.rc, why, st->iommu_lat.total);
+		if (x->outcome != SMMU_XLATE_OK) {
+			pcie_route_block(&st->route, st->route.rc);
+			complete_step(rn, arg);
+			return;
+		}
+		if (t.at == TLP_AT_TRANSLATION_REQ) {
+			/* An ATS translation request is answered by the IOMMU itself. */
+			complete_step(rn, arg);
+			return;
+		}
+		t.address = x->pa;
+		t.at = TLP_AT_UNTRANSLATED;
+	}
+	pcie_route_host(&p->fabric, &t, &st->route);
+	complete_step(rn, arg);
+}
+
 static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 {
 	runner_t *rn = ctx;
@@ -748,31 +1097,24 @@ static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 		st->route.requester_id = st->tlp.requester_id;
 		st->route.rc = st->host_rc;
 		pcie_route_down(f, st->host_rc, &st->tlp, &st->route);
-	} else {
-		pcie_route_up(f, (uint32_t)st->from, &st->tlp, &st->route);
-		if (st->route.outcome == PCIE_OUT_HOST)
-			pcie_route_host(f, &st->tlp, &st->route);
+		complete_step(rn, arg);
+		return;
 	}
-	sim_time_t total = st->route.latency;
-	tlp_t cpl;
-	st->has_cpl = make_completion(st, &cpl) && route_completion(f, st, &cpl);
-	st->cpl_status = cpl.cpl_status;
-	if (st->has_cpl)
-		total += st->cpl.latency;
-	sim_schedule_in(sim, total, finish_step, rn, arg);
+	pcie_route_up(f, (uint32_t)st->from, &st->tlp, &st->route);
+	if (st->route.outcome == PCIE_OUT_HOST)
+		sim_schedule_in(sim, st->route.latency, at_host, rn, arg);
+	else
+		complete_step(rn, arg);
 }
 
 bool scenario_run(scenario_t *s)
 {
-	sim_t *sim = sim_create(s->seed);
-	if (!sim)
-		return false;
+	sim_t *sim = s->sys.sim;
 	runner_t rn = {s, 0};
-	sim_time_t first = s->steps[0].at_ns >= 0 ? (sim_time_t)s->steps[0].at_ns * SIM_NS : 0;
+	sim_time_t first = s->t0 + (s->steps[0].at_ns >= 0 ? (sim_time_t)s->steps[0].at_ns * SIM_NS : 0);
 	bool ok = sim_schedule_at(sim, first, start_step, &rn, 0) == SIM_OK;
 	if (ok)
 		sim_run(sim, SIM_TIME_MAX);
-	sim_destroy(sim);
 	return ok;
 }
 

@@ -13,8 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iopgtable.h"
 #include "pcie.h"
 #include "platform.h"
+#include "system.h"
 #include "ydoc.h"
 
 typedef enum exp_outcome {
@@ -23,8 +25,9 @@ typedef enum exp_outcome {
 	EXP_MEMORY,    /* reached system memory (a region of the memory map) */
 	EXP_BLOCKED,   /* blocked by ACS */
 	EXP_UNSUPPORTED, /* Unsupported Request: nobody claims it */
-	EXP_HOST        /* arrived at the root complex itself (a message to the RC, a completion
+	EXP_HOST,       /* arrived at the root complex itself (a message to the RC, a completion
 			 * to the host) */
+	EXP_TRANSLATED  /* an ATS translation request answered by the IOMMU */
 } exp_outcome_t;
 
 #define STEP_FROM_HOST (-2)
@@ -44,7 +47,18 @@ typedef struct expectation {
 	int64_t latency_ns; /* -1 any */
 	int32_t requester_id; /* -1 any: the Requester ID as last seen */
 	int completion;   /* -1 any, -2 none, else the tlp_cpl_status_t of the completion */
+	int event;        /* -1 any, 0 none, else the SMMU event ID the IOMMU raised */
+	int64_t pa;       /* -1 any: the address after IOMMU translation */
 } expectation_t;
+
+/* An IOMMU domain of the scenario: a translation table tree the driver layer built. */
+typedef struct iommu_domain {
+	char name[64];
+	uint8_t stage; /* 1 or 2 */
+	iopgtable_t pt;
+	uint16_t asid, vmid;
+	unsigned line;
+} iommu_domain_t;
 
 typedef struct step {
 	char name[96];
@@ -65,6 +79,13 @@ typedef struct step {
 	sim_time_t start, end;
 	bool met;
 	char mismatch[512];
+
+	/* What the IOMMU did at the root complex (device-originated TLPs). */
+	bool has_iommu;
+	int iommu_smmu;
+	uint32_t iommu_sid;
+	smmu_xlate_t iommu;
+	smmu_latency_t iommu_lat;
 } step_t;
 
 typedef struct scenario {
@@ -75,6 +96,11 @@ typedef struct scenario {
 	platform_t platform;
 	step_t *steps;
 	uint32_t nsteps;
+	system_t sys;       /* the hardware, built at load (drivers programmed) */
+	bool have_sys;
+	sim_time_t t0;      /* when the steps start (after the drivers' setup) */
+	iommu_domain_t *domains;
+	uint32_t ndomains;
 } scenario_t;
 
 bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs);

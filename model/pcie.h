@@ -246,6 +246,10 @@ typedef enum pcie_why {
 	PCIE_WHY_BRIDGE_COMPLETES, /* PCIe-to-PCI bridge completes it for its PCI requester */
 	PCIE_WHY_HOST_ID_ROUTE,    /* host: an ID-routed TLP (a redirected completion) goes back down */
 	PCIE_WHY_HOST_SELF,        /* the root complex completes the host's own request itself */
+	PCIE_WHY_IOMMU_XLATE,      /* the IOMMU translated the address */
+	PCIE_WHY_IOMMU_BYPASS,     /* the IOMMU let it through untranslated (bypass, ATS) */
+	PCIE_WHY_IOMMU_FAULT,      /* the IOMMU terminated it with a fault */
+	PCIE_WHY_IOMMU_ABORT,      /* the IOMMU aborted it (no translation configured) */
 	PCIE_WHY_COUNT
 } pcie_why_t;
 
@@ -302,6 +306,11 @@ int pcie_route_host(const pcie_fabric_t *f, const tlp_t *t, pcie_route_t *r);
 int pcie_route_below(const pcie_fabric_t *f, int32_t bridge, const tlp_t *t, pcie_route_t *r);
 
 void pcie_route_init(pcie_route_t *r);
+/* Appends a decision taken outside the fabric (at the IOMMU) to a route. */
+void pcie_route_add_hop(pcie_route_t *r, int32_t node, uint32_t rc, pcie_why_t why,
+			sim_time_t latency);
+/* Ends a route as blocked (outside the fabric: at the IOMMU of root complex rc). */
+void pcie_route_block(pcie_route_t *r, uint32_t rc);
 
 /* One sentence explaining a decision, for reports. */
 const char *pcie_why_text(pcie_why_t why);

@@ -59,6 +59,20 @@ static void hop(pcie_route_t *r, int32_t node, uint32_t rc, int32_t peer, pcie_w
 	h->latency = latency;
 }
 
+void pcie_route_add_hop(pcie_route_t *r, int32_t node, uint32_t rc, pcie_why_t why,
+			sim_time_t latency)
+{
+	hop(r, node, rc, PCIE_NONE, why, latency);
+}
+
+static int finish(pcie_route_t *r, pcie_outcome_t o, int32_t node);
+
+void pcie_route_block(pcie_route_t *r, uint32_t rc)
+{
+	r->rc = rc;
+	finish(r, PCIE_OUT_BLOCKED, PCIE_NONE);
+}
+
 static int finish(pcie_route_t *r, pcie_outcome_t o, int32_t node)
 {
 	r->outcome = o;
@@ -597,6 +611,12 @@ static const struct {
 				    "the root complex routes it down by ID to the hierarchy that holds its destination"},
 	[PCIE_WHY_HOST_SELF] = {"host-self",
 				"the root complex completes the host's own request itself"},
+	[PCIE_WHY_IOMMU_XLATE] = {"iommu-translate", "the IOMMU translated the address"},
+	[PCIE_WHY_IOMMU_BYPASS] = {"iommu-bypass",
+				   "the IOMMU let it through untranslated (bypass, or an ATS-translated address)"},
+	[PCIE_WHY_IOMMU_FAULT] = {"iommu-fault", "the IOMMU terminated it with a fault"},
+	[PCIE_WHY_IOMMU_ABORT] = {"iommu-abort",
+				  "the IOMMU aborted it: no translation is configured for the stream"},
 	[PCIE_WHY_BRIDGE_COMPLETES] = {"bridge-completes",
 				       "the bridge completes it on its PCI bus for the original requester"},
 };

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* system.c — assembling a platform's hardware for a run. See system.h. */
+#include "system.h"
+
+#include "groups.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The system's memory as the SMMUs see it: DRAM regions are backed; anything else aborts
+ * (an SMMU walking a table outside memory gets an external abort, as on hardware). */
+static bool in_dram(const platform_t *p, uint64_t pa, size_t len)
+{
+	for (uint32_t i = 0; i < p->fabric.nregions; i++) {
+		const pcie_region_t *r = &p->fabric.regions[i];
+		if (r->kind == PCIE_REGION_DRAM && pa >= r->base && len <= r->size &&
+		    pa - r->base <= r->size - len)
+			return true;
+	}
+	return false;
+}
+
+static mem_status_t port_read(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	system_t *s = ctx;
+	if (!in_dram(s->p, pa, len))
+		return MEM_ERR_ABORT;
+	return mem_read(s->mem, pa, buf, len);
+}
+
+static mem_status_t port_write(void *ctx, uint64_t pa, const void *buf, size_t len)
+{
+	system_t *s = ctx;
+	if (!in_dram(s->p, pa, len))
+		return MEM_ERR_ABORT;
+	return mem_write(s->mem, pa, buf, len);
+}
+
+const char *system_init(system_t *s, const platform_t *p, uint64_t seed)
+{
+	memset(s, 0, sizeof *s);
+	s->p = p;
+	s->next_asid = 1; /* Linux never allocates ASID 0 or VMID 0 */
+	s->next_vmid = 1;
+	s->sim = sim_create(seed);
+	s->mem = mem_create();
+	if (!s->sim || !s->mem)
+		return "out of memory";
+	if (!p->nsmmus)
+		return NULL;
+	/* The kernel's pool: the top quarter (at most 256 MiB) of the largest DRAM region. */
+	const pcie_region_t *best = NULL;
+	for (uint32_t i = 0; i < p->fabric.nregions; i++) {
+		const pcie_region_t *r = &p->fabric.regions[i];
+		if (r->kind == PCIE_REGION_DRAM && (!best || r->size > best->size))
+			best = r;
+	}
+	if (!best || best->size < (16u << 20))
+		return "the platform has SMMUs but no DRAM region of 16 MiB or more for their tables";
+	uint64_t pool = best->size / 4 < (256ull << 20) ? best->size / 4 : 256ull << 20;
+	physalloc_init(&s->kalloc, best->base + best->size - pool, pool);
+	s->smmu = calloc(p->nsmmus, sizeof *s->smmu);
+	s->drv = calloc(p->nsmmus, sizeof *s->drv);
+	if (!s->smmu || !s->drv)
+		return "out of memory";
+	mem_port_t port = {port_read, port_write, s};
+	for (unsigned i = 0; i < p->nsmmus; i++) {
+		s->smmu[i] = smmu_create(s->sim, &p->smmus[i].params, port, p->smmus[i].name);
+		if (!s->smmu[i])
+			return "an SMMU's parameters are inconsistent";
+		if (smmu_drv_probe(&s->drv[i], s->smmu[i], s->sim, s->mem, &s->kalloc, true))
+			return "the SMMU driver could not probe an SMMU (kernel pool too small?)";
+	}
+	/* arm_smmu_probe_device(): every function behind an SMMU gets its stream table entries
+	 * (for its own Requester ID and its DMA alias), aborting until a domain is attached. */
+	for (uint32_t f = 0; f < p->fabric.nfuncs; f++) {
+		const pcie_func_t *fn = &p->fabric.funcs[f];
+		int si = system_smmu_of(s, fn->rc);
+		if (si < 0)
+			continue;
+		uint16_t ids[2] = {pcie_func_id(fn), groups_dma_alias(p, (int32_t)f)};
+		for (int k = 0; k < 2; k++)
+			if (!smmu_drv_ste_addr(&s->drv[si], platform_stream_id(p, fn->rc, ids[k])))
+				return "the kernel's memory pool is too small for the stream table";
+	}
+	return NULL;
+}
+
+void system_free(system_t *s)
+{
+	for (unsigned i = 0; s->p && i < s->p->nsmmus; i++) {
+		if (s->drv)
+			smmu_drv_free(&s->drv[i]);
+		if (s->smmu)
+			smmu_destroy(s->smmu[i]);
+	}
+	free(s->smmu);
+	free(s->drv);
+	mem_destroy(s->mem);
+	sim_destroy(s->sim);
+	memset(s, 0, sizeof *s);
+}
