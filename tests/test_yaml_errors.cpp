@@ -205,3 +205,84 @@ TEST(YamlErrors, ScenarioDanglingFunctionReference)
 			"s.yaml:9:32: steps[2].tlp.address: offset 0x8000 is beyond e0.bar0 (size "
 			"0x4000)\n");
 }
+
+// --- SMMUs in platforms, IOMMU sections in scenarios ------------------------------------
+
+namespace {
+const char *kSmmuPlatform = R"(name: t
+memory:
+  - { name: dram0, base: 0x80000000, size: 1G }
+smmus:
+  - name: smmu0
+    base: 0x2b400000
+    streams: [ { rc: rc0 } ]
+root_complexes:
+  - name: rc0
+    mmio: { base: 0x40000000, size: 256M }
+    ports:
+      - root_port: rp0
+        acs: full
+        link: { endpoint: e0, bars: [16K] }
+)";
+
+std::string scenario_errors(const std::string &platform, const std::string &scenario)
+{
+	TempFile plat("p.yaml", platform);
+	std::string path = plat.dir() + "/s.yaml";
+	FILE *f = fopen(path.c_str(), "w");
+	if (!f)
+		return "cannot write";
+	fputs(scenario.c_str(), f);
+	fclose(f);
+	scenario_t s;
+	yerrs_t e = {};
+	bool ok = scenario_load(&s, path.c_str(), &e);
+	if (ok)
+		scenario_free(&s);
+	std::string msgs = iofab_test::join_errors(&e);
+	remove(path.c_str());
+	for (size_t pos; (pos = msgs.find(plat.dir() + "/")) != std::string::npos;)
+		msgs.erase(pos, plat.dir().size() + 1);
+	return msgs;
+}
+} // namespace
+
+TEST(YamlErrors, SmmuStreamsNameAnExistingRootComplex)
+{
+	std::string yaml = kSmmuPlatform;
+	yaml.replace(yaml.find("{ rc: rc0 }"), 11, "{ rc: rc9 }");
+	EXPECT_EQ(errors_of(yaml), "platform.yaml:7:22: smmus[0].streams[0].rc: no root complex 'rc9'\n");
+}
+
+TEST(YamlErrors, SmmuRegistersMustNotOverlapMemory)
+{
+	std::string yaml = kSmmuPlatform;
+	yaml.replace(yaml.find("0x2b400000"), 10, "0x80100000");
+	EXPECT_EQ(errors_of(yaml), "platform.yaml:6:11: smmus[0].base: the SMMU's registers "
+				   "[0x80100000-0x8011ffff] overlap memory region 'dram0'\n");
+}
+
+TEST(YamlErrors, IommuSectionNeedsAnSmmuAndKnownDomains)
+{
+	const char *steps = "steps:\n  - from: e0\n    tlp: { type: MWr, address: dram0 }\n";
+	std::string no_smmu = kSmmuPlatform;
+	no_smmu.erase(no_smmu.find("smmus:"), no_smmu.find("root_complexes:") - no_smmu.find("smmus:"));
+	EXPECT_EQ(scenario_errors(no_smmu, std::string("name: s\nplatform: p.yaml\niommu:\n  attach: "
+						       "[ { function: e0, domain: bypass } ]\n") +
+						   steps),
+		  "s.yaml:4:3: iommu: platform 't' has no SMMU (add an 'smmus' section to it)\n");
+	EXPECT_EQ(scenario_errors(kSmmuPlatform,
+				  std::string("name: s\nplatform: p.yaml\niommu:\n  attach:\n"
+					      "    - { function: e0, domain: d9 }\n") +
+					  steps),
+		  "s.yaml:5:31: iommu.attach[0].domain: no domain 'd9' (define it under "
+		  "iommu.domains, or use bypass or abort)\n");
+	EXPECT_EQ(scenario_errors(kSmmuPlatform,
+				  std::string("name: s\nplatform: p.yaml\niommu:\n  domains:\n"
+					      "    - name: d\n      stage: 1\n      mappings:\n"
+					      "        - { iova: 0x1000, pa: dram0, size: 8K }\n"
+					      "        - { iova: 0x2000, pa: dram0, size: 4K }\n") +
+					  steps),
+		  "s.yaml:9:11: iommu.domains[0].mappings[1]: [0x2000, +0x1000) overlaps a mapping "
+		  "made before in domain 'd'\n");
+}
