@@ -1009,7 +1009,7 @@ bool platform_load_node(platform_t *p, const ycur_t *root, const ycur_t *kernel_
 			int kind = 0;
 			ycur_t rn = yneed(&r, "name"), b = yneed(&r, "base"), s = yneed(&r, "size"),
 			       k = yget(&r, "kind");
-			static const char *const kinds[] = {"dram", "device", NULL};
+			static const char *const kinds[] = {"dram", "device", "msi", NULL};
 			bool rok = ystr(&rn, rname, sizeof rname) && yu64(&b, &base, 0, UINT64_MAX) &&
 				   ysize(&s, &size, 1, 1ull << 56);
 			if (k.node && !yenum(&k, kinds, &kind))
@@ -1029,7 +1029,10 @@ bool platform_load_node(platform_t *p, const ycur_t *root, const ycur_t *kernel_
 					ok = false;
 				}
 			pcie_add_region(&p->fabric, rname,
-					kind ? PCIE_REGION_DEVICE : PCIE_REGION_DRAM, base, size);
+					kind == 0   ? PCIE_REGION_DRAM
+					: kind == 1 ? PCIE_REGION_DEVICE
+						    : PCIE_REGION_MSI,
+					base, size);
 			if (nspans < 256) {
 				snprintf(whatbuf[nspans], sizeof whatbuf[0], "region '%s'", rname);
 				spans[nspans] = (span_t){base, base + size - 1, yline(&r), whatbuf[nspans], ""};

@@ -43,6 +43,10 @@ typedef struct platform_smmu {
 	uint64_t base; /* MMIO frame (128 KiB) */
 	smmu_params_t params;
 	unsigned line;
+	/* MSIs: either doorbell writes bypass translation (msi_bypass), or the driver maps the
+	 * doorbell pages into every domain at this IOVA window (Linux's software MSI window). */
+	bool msi_bypass;
+	uint64_t msi_window, msi_window_size;
 } platform_smmu_t;
 
 typedef struct platform {

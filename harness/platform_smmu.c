@@ -168,12 +168,15 @@ bool platform_parse_smmus(platform_t *p, const ycur_t *c)
 			ok = false;
 			continue;
 		}
-		static const char *const keys[] = {"name", "base", "streams", "features", "caches",
-						   "timing", NULL};
+		static const char *const keys[] = {"name",   "base",	"streams", "features",
+						   "caches", "timing", "msi",	   NULL};
 		ok &= ykeys(&sc, keys);
 		platform_smmu_t *sm = &p->smmus[p->nsmmus];
 		sm->params = smmu_params_default();
 		sm->line = yline(&sc);
+		/* arm-smmu-v3's software MSI window (MSI_IOVA_BASE, MSI_IOVA_LENGTH). */
+		sm->msi_window = 0x08000000;
+		sm->msi_window_size = 0x100000;
 		ycur_t nm = yneed(&sc, "name"), base = yneed(&sc, "base"), streams = yneed(&sc, "streams"),
 		       feat = yget(&sc, "features"), caches = yget(&sc, "caches"),
 		       timing = yget(&sc, "timing");
@@ -221,6 +224,29 @@ bool platform_parse_smmus(platform_t *p, const ycur_t *c)
 			}
 		}
 		ok &= parse_timing(&timing, &sm->params);
+		ycur_t msi = yget(&sc, "msi");
+		if (msi.node && ytext(&msi)) {
+			static const char *const forms[] = {"bypass", "window", NULL};
+			int v;
+			if (yenum(&msi, forms, &v))
+				sm->msi_bypass = v == 0;
+			else
+				ok = false;
+		} else if (msi.node && yexpect_map(&msi)) {
+			static const char *const mk[] = {"window", "size", NULL};
+			ok &= ykeys(&msi, mk);
+			ycur_t w = yget(&msi, "window"), z = yget(&msi, "size");
+			if (w.node && !yu64(&w, &sm->msi_window, 0, (1ull << 48) - 1))
+				ok = false;
+			if (z.node && !ysize(&z, &sm->msi_window_size, 4096, 1ull << 32))
+				ok = false;
+			if ((sm->msi_window | sm->msi_window_size) & 0xfff) {
+				yerr(&msi, "the MSI window must be 4 KiB aligned");
+				ok = false;
+			}
+		} else if (msi.node) {
+			ok = false;
+		}
 		if (streams.node && yexpect_seq(&streams)) {
 			for (size_t k = 0; k < ylen(&streams); k++) {
 				ycur_t m = yat(&streams, k);

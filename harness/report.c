@@ -186,7 +186,10 @@ void report_topology(FILE *out, const platform_t *p)
 	fprintf(out, "platform %s\n", p->name);
 	for (uint32_t i = 0; i < f->nregions; i++)
 		fprintf(out, "  %-6s %-14s [0x%" PRIx64 "-0x%" PRIx64 "]\n",
-			f->regions[i].kind == PCIE_REGION_DRAM ? "dram" : "device", f->regions[i].name,
+			f->regions[i].kind == PCIE_REGION_DRAM	   ? "dram"
+			: f->regions[i].kind == PCIE_REGION_MSI ? "msi"
+								 : "device",
+			f->regions[i].name,
 			f->regions[i].base, f->regions[i].base + f->regions[i].size - 1);
 	for (uint32_t r = 0; r < f->nrcs; r++) {
 		const pcie_rc_t *rc = &f->rcs[r];

@@ -535,6 +535,15 @@ static bool parse_domain(scenario_t *s, const ycur_t *c, iommu_domain_t *d)
 			ok = false;
 			continue;
 		}
+		uint64_t(*grown)[2] = realloc(d->maps, (d->nmaps + 1) * sizeof *d->maps);
+		if (!grown) {
+			yerr(&m, "out of memory");
+			return false;
+		}
+		d->maps = grown;
+		d->maps[d->nmaps][0] = iova;
+		d->maps[d->nmaps][1] = size;
+		d->nmaps++;
 		iopt_status_t r = iopgtable_map_range(&d->pt, iova, paddr, size, prot);
 		if (r == IOPT_ERR_INVAL)
 			yerr(&m, "cannot map [0x%llx, +0x%llx) to 0x%llx: addresses and size must be "
@@ -549,6 +558,41 @@ static bool parse_domain(scenario_t *s, const ycur_t *c, iommu_domain_t *d)
 		ok &= r == IOPT_OK;
 	}
 	return ok;
+}
+
+/* The driver maps the platform's MSI doorbell pages into a domain at the SMMU's software
+ * MSI window (iommu_dma_get_msi_page() / VFIO's IOMMU_RESV_SW_MSI), the first page of each
+ * `msi` region in turn. The window is a reserved region: a DMA mapping may not overlap it. */
+static bool map_msi_window(scenario_t *s, iommu_domain_t *d, int si, const ycur_t *at)
+{
+	const platform_smmu_t *sm = &s->platform.smmus[si];
+	if (d->msi_mapped)
+		return true;
+	uint64_t lo = sm->msi_window, len = sm->msi_window_size;
+	for (uint32_t i = 0; i < d->nmaps; i++)
+		if (d->maps[i][0] < lo + len && lo < d->maps[i][0] + d->maps[i][1]) {
+			yerr(at, "domain '%s' maps [0x%llx, +0x%llx), which overlaps the MSI window "
+				 "[0x%llx, +0x%llx) of SMMU '%s', a reserved region",
+			     d->name, (unsigned long long)d->maps[i][0],
+			     (unsigned long long)d->maps[i][1], (unsigned long long)lo,
+			     (unsigned long long)len, sm->name);
+			return false;
+		}
+	const pcie_fabric_t *f = &s->platform.fabric;
+	uint64_t iova = lo;
+	for (uint32_t r = 0; r < f->nregions && iova + 4096 <= lo + len; r++) {
+		if (f->regions[r].kind != PCIE_REGION_MSI)
+			continue;
+		if (iopgtable_map(&d->pt, iova, f->regions[r].base & ~0xfffull, 4096,
+				  IOPT_READ | IOPT_WRITE) != IOPT_OK) {
+			yerr(at, "cannot map the MSI doorbell '%s' into domain '%s'", f->regions[r].name,
+			     d->name);
+			return false;
+		}
+		iova += 4096;
+	}
+	d->msi_mapped = true;
+	return true;
 }
 
 static bool parse_attach(scenario_t *s, const ycur_t *c)
@@ -580,7 +624,7 @@ static bool parse_attach(scenario_t *s, const ycur_t *c)
 		     p->smmus[si].name);
 		return false;
 	}
-	const iommu_domain_t *d = NULL;
+	iommu_domain_t *d = NULL;
 	for (uint32_t i = 0; i < s->ndomains; i++)
 		if (!strcmp(s->domains[i].name, dn))
 			d = &s->domains[i];
@@ -590,6 +634,8 @@ static bool parse_attach(scenario_t *s, const ycur_t *c)
 	}
 	smmu_drv_t *drv = &s->sys.drv[si];
 	uint32_t sid = platform_stream_id(p, f->rc, groups_dma_alias(p, fn));
+	if (d && !p->smmus[si].msi_bypass && !map_msi_window(s, d, si, &dc))
+		return false;
 	unsigned eats = ats ? STE_EATS_TRANS : STE_EATS_ABORT;
 	uint64_t ste[8];
 	int r = 0;
@@ -799,6 +845,8 @@ void scenario_free(scenario_t *s)
 {
 	if (s->have_sys)
 		system_free(&s->sys);
+	for (uint32_t i = 0; i < s->ndomains; i++)
+		free(s->domains[i].maps);
 	free(s->domains);
 	free(s->file);
 	free(s->description);
@@ -1046,6 +1094,13 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 	const platform_t *p = &sc->platform;
 	tlp_t t = st->tlp;
 	int si = system_smmu_of(&sc->sys, st->route.rc);
+	int32_t reg = pcie_find_region(&p->fabric, t.address);
+	if (si >= 0 && p->smmus[si].msi_bypass && t.type == TLP_MWR && reg != PCIE_NONE &&
+	    p->fabric.regions[reg].kind == PCIE_REGION_MSI) {
+		/* This platform's MSI doorbells sit before the SMMU: the write is not translated. */
+		pcie_route_add_hop(&st->route, PCIE_NONE, st->route.rc, PCIE_WHY_IOMMU_BYPASS, 0);
+		si = -1;
+	}
 	if (si >= 0 && tlp_is_memory(&t)) {
 		st->has_iommu = true;
 		st->iommu_smmu = si;

@@ -58,6 +58,9 @@ typedef struct iommu_domain {
 	iopgtable_t pt;
 	uint16_t asid, vmid;
 	unsigned line;
+	uint64_t (*maps)[2];  /* the scenario's mappings: iova, size */
+	uint32_t nmaps;
+	bool msi_mapped;      /* the doorbell pages are in the MSI window */
 } iommu_domain_t;
 
 typedef struct step {

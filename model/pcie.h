@@ -123,7 +123,8 @@ typedef struct pcie_rc {
 
 typedef enum pcie_region_kind {
 	PCIE_REGION_DRAM,
-	PCIE_REGION_DEVICE /* platform MMIO (interrupt controllers, SMMU registers, ...) */
+	PCIE_REGION_DEVICE, /* platform MMIO (interrupt controllers, SMMU registers, ...) */
+	PCIE_REGION_MSI     /* an MSI doorbell page (GICv2m frame, ITS GITS_TRANSLATER page) */
 } pcie_region_kind_t;
 
 /* A region of the system memory map outside the PCIe windows. */

@@ -613,7 +613,8 @@ static const struct {
 				"the root complex completes the host's own request itself"},
 	[PCIE_WHY_IOMMU_XLATE] = {"iommu-translate", "the IOMMU translated the address"},
 	[PCIE_WHY_IOMMU_BYPASS] = {"iommu-bypass",
-				   "the IOMMU let it through untranslated (bypass, or an ATS-translated address)"},
+				   "the IOMMU let it through untranslated (bypass, an ATS-translated address, "
+				   "or an MSI doorbell placed before it)"},
 	[PCIE_WHY_IOMMU_FAULT] = {"iommu-fault", "the IOMMU terminated it with a fault"},
 	[PCIE_WHY_IOMMU_ABORT] = {"iommu-abort",
 				  "the IOMMU aborted it: no translation is configured for the stream"},

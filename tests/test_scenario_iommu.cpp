@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+// Scenarios with an SMMU: the MSI window as a reserved region, MSI doorbells placed before
+// the SMMU, and the translation a step reports.
+#include <gtest/gtest.h>
+
+#include "testutil.h"
+
+using iofab_test::TempFile;
+
+namespace {
+
+std::string smmu_platform(const std::string &msi)
+{
+	return R"(name: t
+memory:
+  - { name: dram0, base: 0x80000000, size: 1G }
+  - { name: doorbell, base: 0x30050000, size: 64K, kind: msi }
+smmus:
+  - name: smmu0
+    base: 0x2b400000
+    streams: [ { rc: rc0 } ]
+    msi: )" + msi + R"(
+root_complexes:
+  - name: rc0
+    mmio: { base: 0x40000000, size: 256M }
+    ports:
+      - root_port: rp0
+        acs: full
+        link: { endpoint: e0, bars: [16K] }
+)";
+}
+
+// Loads and runs a scenario against a platform; returns false (with messages) if rejected.
+struct ScenarioRun {
+	scenario_t s{};
+	bool loaded = false;
+	std::string errors;
+	ScenarioRun(const std::string &plat, const std::string &scen)
+	{
+		TempFile p("p.yaml", plat);
+		std::string path = p.dir() + "/s.yaml";
+		FILE *f = fopen(path.c_str(), "w");
+		fputs(scen.c_str(), f);
+		fclose(f);
+		yerrs_t e = {};
+		loaded = scenario_load(&s, path.c_str(), &e);
+		errors = iofab_test::join_errors(&e);
+		remove(path.c_str());
+		for (size_t pos; (pos = errors.find(p.dir() + "/")) != std::string::npos;)
+			errors.erase(pos, p.dir().size() + 1);
+		if (loaded)
+			scenario_run(&s);
+	}
+	~ScenarioRun()
+	{
+		if (loaded)
+			scenario_free(&s);
+	}
+};
+
+const char *kScenario = R"(name: s
+platform: p.yaml
+iommu:
+  domains:
+    - name: d
+      stage: 2
+      mappings: [ { iova: 0x40000000, pa: dram0, size: 1G } ]
+  attach: [ { function: e0, domain: d } ]
+steps:
+  - from: e0
+    tlp: { type: MWr, address: 0x8000040, length: 4 }
+  - from: e0
+    tlp: { type: MWr, address: 0x30050040, length: 4 }
+  - from: e0
+    tlp: { type: MWr, address: 0x40001000, length: 64 }
+)";
+
+} // namespace
+
+TEST(ScenarioIommu, DoorbellIsMappedAtTheMsiWindow)
+{
+	ScenarioRun r(smmu_platform("{ window: 0x8000000, size: 1M }"), kScenario);
+	ASSERT_TRUE(r.loaded) << r.errors;
+	const step_t &msi = r.s.steps[0];
+	ASSERT_TRUE(msi.has_iommu);
+	EXPECT_EQ(msi.iommu.outcome, SMMU_XLATE_OK);
+	EXPECT_EQ(msi.iommu.pa, 0x30050040u);
+	// The doorbell's own address is not an IOVA the domain maps.
+	EXPECT_EQ(r.s.steps[1].iommu.event, SMMU_EVT_F_TRANSLATION);
+	EXPECT_EQ(r.s.steps[2].iommu.pa, 0x80001000u);
+}
+
+TEST(ScenarioIommu, DoorbellsBeforeTheSmmuBypassTranslation)
+{
+	ScenarioRun r(smmu_platform("bypass"), kScenario);
+	ASSERT_TRUE(r.loaded) << r.errors;
+	// No window: the device must use the doorbell's physical address, untranslated.
+	EXPECT_EQ(r.s.steps[0].iommu.event, SMMU_EVT_F_TRANSLATION);
+	const step_t &db = r.s.steps[1];
+	EXPECT_FALSE(db.has_iommu);
+	EXPECT_EQ(db.route.outcome, PCIE_OUT_HOST);
+	ASSERT_GE(db.route.region, 0);
+	EXPECT_STREQ(r.s.platform.fabric.regions[db.route.region].name, "doorbell");
+	bool bypassed = false;
+	for (uint32_t h = 0; h < db.route.nhops; h++)
+		bypassed |= db.route.hops[h].why == PCIE_WHY_IOMMU_BYPASS;
+	EXPECT_TRUE(bypassed);
+}
+
+TEST(ScenarioIommu, GuestRamOverlappingTheMsiWindowIsRefused)
+{
+	std::string scen = kScenario;
+	scen.replace(scen.find("iova: 0x40000000"), 16, "iova: 0x0");
+	ScenarioRun r(smmu_platform("{ window: 0x8000000, size: 1M }"), scen);
+	EXPECT_FALSE(r.loaded);
+	EXPECT_EQ(r.errors, "s.yaml:8:37: iommu.attach[0].domain: domain 'd' maps [0x0, +0x40000000), "
+			    "which overlaps the MSI window [0x8000000, +0x100000) of SMMU 'smmu0', a "
+			    "reserved region\n");
+}
