@@ -319,6 +319,57 @@ static void describe_end(FILE *out, const scenario_t *s, const step_t *st)
 		fputs(", redirected upstream by ACS", out);
 }
 
+static const char *action_name(step_action_t a)
+{
+	static const char *const names[] = {"none", "write", "map", "unmap", "command", "sync",
+					    "events"};
+	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
+}
+
+/* One line saying what an action step did. */
+static void describe_action(FILE *out, const scenario_t *s, const step_t *st)
+{
+	const char *smmu = st->act_smmu >= 0 && (unsigned)st->act_smmu < s->platform.nsmmus
+				   ? s->platform.smmus[st->act_smmu].name
+				   : "?";
+	switch (st->act) {
+	case ACT_WRITE:
+		fprintf(out, "wrote 0x%" PRIx64 " (%u bytes) at 0x%" PRIx64, st->act_value,
+			st->act_size, st->act_addr);
+		break;
+	case ACT_MAP:
+	case ACT_UNMAP:
+		fprintf(out, "%s [0x%" PRIx64 ", +0x%" PRIx64 ") in domain %s, without invalidation",
+			st->act == ACT_MAP ? "mapped" : "unmapped", st->act_addr, st->act_len,
+			s->domains[st->act_domain].name);
+		break;
+	case ACT_COMMAND:
+		fprintf(out, "queued command 0x%02x on %s (dw0 0x%016" PRIx64 ", dw1 0x%016" PRIx64 ")",
+			(unsigned)SMMU_GET(st->act_dw[0], CMD0_OPCODE), smmu, st->act_dw[0],
+			st->act_dw[1]);
+		break;
+	case ACT_SYNC:
+		fprintf(out, "CMD_SYNC on %s completed", smmu);
+		if (st->act_cerror)
+			fprintf(out, " after a command error (CERROR %u) was acknowledged", st->act_cerror);
+		break;
+	case ACT_EVENTS:
+		fprintf(out, "%u event%s drained from %s", st->act_nevents,
+			st->act_nevents == 1 ? "" : "s", smmu);
+		for (unsigned i = 0; i < st->act_nevents; i++) {
+			const smmu_evt_rec_t *e = &st->act_events[i];
+			fprintf(out, "\n      %s StreamID 0x%x%s input 0x%" PRIx64 "%s", smmu_event_name(e->id),
+				e->sid, e->ssv ? " (with SubstreamID)" : "", e->input_addr,
+				e->s2 ? " (stage 2)" : "");
+		}
+		break;
+	case ACT_NONE:
+		break;
+	}
+	if (st->act_failed)
+		fprintf(out, " -- FAILED: %s", st->act_detail);
+}
+
 void report_run_text(FILE *out, const scenario_t *s)
 {
 	const platform_t *p = &s->platform;
@@ -330,6 +381,18 @@ void report_run_text(FILE *out, const scenario_t *s)
 		fmt_ns(start, sizeof start, st->start - s->t0);
 		fmt_ns(lat, sizeof lat, st->end - st->start);
 		fprintf(out, "\n[%u] %s  (line %u, t=%s)\n", i + 1, st->name, st->line, start);
+		if (st->act != ACT_NONE) {
+			fputs("    do: ", out);
+			describe_action(out, s, st);
+			fputc('\n', out);
+			if (!st->expect.present)
+				fputs("    expectation: none\n", out);
+			else if (st->met)
+				fputs("    expectation: met\n", out);
+			else
+				fprintf(out, "    expectation: NOT MET: %s\n", st->mismatch);
+			continue;
+		}
 		fprintf(out, "    from %s: %s%s\n",
 			st->from >= 0 ? p->fabric.funcs[st->from].name : p->fabric.rcs[st->host_rc].name,
 			tl, st->forged ? " (forged Requester ID)" : "");
@@ -438,6 +501,37 @@ void report_run_json(FILE *out, const scenario_t *s)
 		jw_ku64(&j, "index", i + 1);
 		jw_kstr(&j, "name", st->name);
 		jw_ku64(&j, "line", st->line);
+		if (st->act != ACT_NONE) {
+			jw_key(&j, "action");
+			jw_obj(&j);
+			jw_kstr(&j, "kind", action_name(st->act));
+			jw_kbool(&j, "failed", st->act_failed);
+			jw_ku64(&j, "cerror", st->act_cerror);
+			jw_key(&j, "events");
+			jw_arr(&j);
+			for (unsigned k = 0; k < st->act_nevents; k++) {
+				jw_obj(&j);
+				jw_kstr(&j, "event", smmu_event_name(st->act_events[k].id));
+				jw_ku64(&j, "stream_id", st->act_events[k].sid);
+				jw_khex(&j, "input_addr", st->act_events[k].input_addr);
+				jw_obj_end(&j);
+			}
+			jw_arr_end(&j);
+			jw_obj_end(&j);
+			jw_ku64(&j, "start_ps", st->start - s->t0);
+			jw_ku64(&j, "end_ps", st->end - s->t0);
+			jw_key(&j, "expectation");
+			if (!st->expect.present) {
+				jw_null(&j);
+			} else {
+				jw_obj(&j);
+				jw_kbool(&j, "met", st->met);
+				jw_kstr(&j, "mismatch", st->met ? NULL : st->mismatch);
+				jw_obj_end(&j);
+			}
+			jw_obj_end(&j);
+			continue;
+		}
 		jw_kstr(&j, "from",
 			st->from >= 0 ? p->fabric.funcs[st->from].name : p->fabric.rcs[st->host_rc].name);
 		jw_key(&j, "tlp");

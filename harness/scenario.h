@@ -49,7 +49,22 @@ typedef struct expectation {
 	int completion;   /* -1 any, -2 none, else the tlp_cpl_status_t of the completion */
 	int event;        /* -1 any, 0 none, else the SMMU event ID the IOMMU raised */
 	int64_t pa;       /* -1 any: the address after IOMMU translation */
+	/* Action steps. */
+	int cerror;       /* -1 any, else the CERROR code the wait for CMD_SYNC saw (0 none) */
+	int nevents;      /* -1 any, else the exact list of events drained */
+	uint8_t events[16];
 } expectation_t;
+
+/* What an action step does (a driver's doing, possibly a buggy or hostile one). */
+typedef enum step_action {
+	ACT_NONE,    /* a TLP step */
+	ACT_WRITE,   /* raw bytes into memory (tables, descriptors, queues) */
+	ACT_MAP,     /* add a mapping to a domain's tables (no invalidation) */
+	ACT_UNMAP,   /* remove mappings from a domain's tables (no invalidation) */
+	ACT_COMMAND, /* queue one SMMU command */
+	ACT_SYNC,    /* queue a CMD_SYNC and wait for it */
+	ACT_EVENTS   /* drain an SMMU's event queue */
+} step_action_t;
 
 /* An IOMMU domain of the scenario: a translation table tree the driver layer built. */
 typedef struct iommu_domain {
@@ -82,6 +97,19 @@ typedef struct step {
 	sim_time_t start, end;
 	bool met;
 	char mismatch[512];
+
+	/* Action steps. */
+	step_action_t act;
+	int act_smmu, act_domain;
+	uint64_t act_addr, act_value, act_len, act_pa;
+	unsigned act_size, act_prot;
+	uint64_t act_dw[2];
+	uint32_t act_seq;    /* ACT_SYNC: the CMD_SYNC waited for */
+	unsigned act_cerror; /* ACT_SYNC: CERROR seen while waiting */
+	bool act_failed;     /* the action could not be done (reported as a mismatch) */
+	char act_detail[160];
+	smmu_evt_rec_t act_events[16];
+	unsigned act_nevents;
 
 	/* What the IOMMU did at the root complex (device-originated TLPs). */
 	bool has_iommu;

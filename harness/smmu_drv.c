@@ -129,7 +129,7 @@ int smmu_drv_cmd(smmu_drv_t *d, uint64_t dw0, uint64_t dw1)
 	return 0;
 }
 
-int smmu_drv_sync(smmu_drv_t *d)
+uint32_t smmu_drv_sync_begin(smmu_drv_t *d)
 {
 	uint32_t seq = ++d->sync_seq;
 	uint64_t zero = 0;
@@ -139,27 +139,38 @@ int smmu_drv_sync(smmu_drv_t *d)
 				    SMMU_PREP(CMD0_SYNC_MSH, 3) | SMMU_PREP(CMD0_SYNC_MSIATTR, 0xF) |
 				    SMMU_PREP(CMD0_SYNC_MSIDATA, seq),
 			    d->sync_slot & SMMU_MASK(CMD1_SYNC_MSIADDR)))
+		return 0;
+	return seq;
+}
+
+bool smmu_drv_sync_poll(smmu_drv_t *d, uint32_t seq, unsigned *cerror)
+{
+	if ((uint32_t)get64(d, d->sync_slot) == seq)
+		return true;
+	uint32_t gerror = (uint32_t)rd(d, SMMU_GERROR, 4);
+	uint32_t gerrorn = (uint32_t)rd(d, SMMU_GERRORN, 4);
+	if ((gerror ^ gerrorn) & SMMU_MASK(GERROR_CMDQ_ERR)) {
+		/* Linux: report, replace the faulty command by a CMD_SYNC, acknowledge. */
+		uint32_t cons = (uint32_t)rd(d, SMMU_CMDQ_CONS, 4);
+		*cerror = (unsigned)SMMU_GET(cons, CMDQ_CONS_ERR);
+		d->last_cerror = *cerror;
+		uint64_t nop[2] = {SMMU_PREP(CMD0_OPCODE, SMMU_CMD_SYNC), 0};
+		put(d, d->cmdq + (uint64_t)(cons & ((1u << d->cmdq_log2) - 1)) * SMMU_CMD_SIZE, nop, 2);
+		wr(d, SMMU_GERRORN, gerror, 4);
+	}
+	return false;
+}
+
+int smmu_drv_sync(smmu_drv_t *d)
+{
+	uint32_t seq = smmu_drv_sync_begin(d);
+	if (!seq)
 		return -1;
-	int result = 0;
-	for (;;) {
-		if ((uint32_t)get64(d, d->sync_slot) == seq)
-			return result;
-		uint32_t gerror = (uint32_t)rd(d, SMMU_GERROR, 4);
-		uint32_t gerrorn = (uint32_t)rd(d, SMMU_GERRORN, 4);
-		if ((gerror ^ gerrorn) & SMMU_MASK(GERROR_CMDQ_ERR)) {
-			/* Linux: report, replace the faulty command by a CMD_SYNC, acknowledge. */
-			uint32_t cons = (uint32_t)rd(d, SMMU_CMDQ_CONS, 4);
-			result = (int)SMMU_GET(cons, CMDQ_CONS_ERR);
-			d->last_cerror = (unsigned)result;
-			uint64_t nop[2] = {SMMU_PREP(CMD0_OPCODE, SMMU_CMD_SYNC), 0};
-			put(d, d->cmdq + (uint64_t)(cons & ((1u << d->cmdq_log2) - 1)) * SMMU_CMD_SIZE,
-			    nop, 2);
-			wr(d, SMMU_GERRORN, gerror, 4);
-			continue;
-		}
+	unsigned cerror = 0;
+	while (!smmu_drv_sync_poll(d, seq, &cerror))
 		if (!sim_step(d->sim))
 			return -1; /* nothing left to run: the SMMU is not consuming */
-	}
+	return (int)cerror;
 }
 
 uint64_t smmu_drv_ste_addr(smmu_drv_t *d, uint32_t sid)

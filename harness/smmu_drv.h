@@ -61,6 +61,12 @@ int smmu_drv_cmd(smmu_drv_t *d, uint64_t dw0, uint64_t dw1);
  * command skipped, as Linux does by replacing it with a CMD_SYNC). */
 int smmu_drv_sync(smmu_drv_t *d);
 
+/* The same, in two halves for callers that cannot run the simulation themselves (they are
+ * inside an event): queue the CMD_SYNC and get its sequence number; then poll until done.
+ * poll() also recovers from command errors as smmu_drv_sync() does, reporting the CERROR. */
+uint32_t smmu_drv_sync_begin(smmu_drv_t *d);
+bool smmu_drv_sync_poll(smmu_drv_t *d, uint32_t seq, unsigned *cerror);
+
 /* The STE's address (allocating a level-2 table if needed). */
 uint64_t smmu_drv_ste_addr(smmu_drv_t *d, uint32_t sid);
 /* Writes an STE (8 dwords), then CFGI_STE + CMD_SYNC. */
