@@ -42,6 +42,7 @@ iopt_status_t iopgtable_init(iopgtable_t *pt, mem_t *mem, physalloc_t *alloc, ui
 	pt->alloc = alloc;
 	pt->stage = stage;
 	pt->tables = 0;
+	pt->ipa_delta = 0;
 	int start = vmsa_s1_start_level(granule_shift, ias);
 	unsigned stride = vmsa_stride(granule_shift);
 	/* io-pgtable-arm, stage 2: replace a level-0 start by up to 16 concatenated level-1
@@ -120,7 +121,7 @@ iopt_status_t iopgtable_map(iopgtable_t *pt, uint64_t iova, uint64_t pa, uint64_
 	if (target < 0 || (iova & (size - 1)) || (pa & (size - 1)) || (iova >> tt->ias) ||
 	    ((pa + size - 1) >> tt->oas))
 		return IOPT_ERR_INVAL;
-	uint64_t table = tt->ttb;
+	uint64_t table = tt->ttb + pt->ipa_delta;
 	for (int level = tt->start_level;; level++) {
 		uint64_t dpa = table + index_at(pt, iova, level) * 8;
 		uint64_t d = rd64(pt, dpa);
@@ -135,14 +136,14 @@ iopt_status_t iopgtable_map(iopgtable_t *pt, uint64_t iova, uint64_t pa, uint64_
 		if (d & VMSA_DESC_VALID) {
 			if (!(d & VMSA_DESC_TABLE))
 				return IOPT_ERR_EXIST; /* a block covers it */
-			table = d & VMSA_ADDR_MASK & ~((1ull << g) - 1);
+			table = (d & VMSA_ADDR_MASK & ~((1ull << g) - 1)) + pt->ipa_delta;
 			continue;
 		}
 		uint64_t next = physalloc_alloc(pt->alloc, 1ull << g, 1ull << g);
 		if (!next)
 			return IOPT_ERR_NOMEM;
 		pt->tables++;
-		if (!wr64(pt, dpa, next | VMSA_DESC_TABLE | VMSA_DESC_VALID))
+		if (!wr64(pt, dpa, (next - pt->ipa_delta) | VMSA_DESC_TABLE | VMSA_DESC_VALID))
 			return IOPT_ERR_NOMEM;
 		table = next;
 	}
@@ -177,7 +178,7 @@ iopt_status_t iopgtable_map_range(iopgtable_t *pt, uint64_t iova, uint64_t pa, u
 uint64_t iopgtable_desc_addr(const iopgtable_t *pt, uint64_t iova, int level)
 {
 	const smmu_tt_t *tt = &pt->tt;
-	uint64_t table = tt->ttb;
+	uint64_t table = tt->ttb + pt->ipa_delta;
 	for (int l = tt->start_level; l <= 3; l++) {
 		uint64_t dpa = table + index_at(pt, iova, l) * 8;
 		if (l == level)
@@ -185,7 +186,7 @@ uint64_t iopgtable_desc_addr(const iopgtable_t *pt, uint64_t iova, int level)
 		uint64_t d = rd64(pt, dpa);
 		if (!(d & VMSA_DESC_VALID) || !(d & VMSA_DESC_TABLE))
 			return 0;
-		table = d & VMSA_ADDR_MASK & ~((1ull << tt->granule_shift) - 1);
+		table = (d & VMSA_ADDR_MASK & ~((1ull << tt->granule_shift) - 1)) + pt->ipa_delta;
 	}
 	return 0;
 }

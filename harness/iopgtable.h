@@ -46,6 +46,9 @@ typedef struct iopgtable {
 	smmu_tt_t tt;      /* what the driver programs into the CD or STE */
 	unsigned concat;   /* number of concatenated start-level tables */
 	uint64_t tables;   /* tables allocated so far (including the start level) */
+	/* Tables kept in a guest's memory are addressed by IPA: table pointers (and tt.ttb) are
+	 * written as PA - ipa_delta. 0 for tables in host physical memory. */
+	uint64_t ipa_delta;
 } iopgtable_t;
 
 /* Sets up an empty table tree. granule_shift 12/14/16; ias/oas in bits (25..48). */

@@ -248,8 +248,11 @@ static void print_iommu(FILE *out, const scenario_t *s, const step_t *st)
 	const smmu_xlate_t *x = &st->iommu;
 	const smmu_latency_t *l = &st->iommu_lat;
 	char b[10][32];
-	fprintf(out, "      iommu: %s StreamID 0x%x, %s", s->platform.smmus[st->iommu_smmu].name,
-		st->iommu_sid, smmu_path_name(x->path));
+	fprintf(out, "      iommu: %s StreamID 0x%x", s->platform.smmus[st->iommu_smmu].name,
+		st->iommu_sid);
+	if (st->tlp.has_pasid)
+		fprintf(out, " SubstreamID %u", st->tlp.pasid);
+	fprintf(out, ", %s", smmu_path_name(x->path));
 	if (x->path == SMMU_PATH_S1 || x->path == SMMU_PATH_NESTED)
 		fprintf(out, " (ASID %u)", x->asid);
 	if (x->path == SMMU_PATH_S2 || x->path == SMMU_PATH_NESTED)

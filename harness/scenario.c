@@ -602,10 +602,12 @@ static bool parse_domain(scenario_t *s, const ycur_t *c, iommu_domain_t *d)
 {
 	if (!yexpect_map(c))
 		return false;
-	static const char *const keys[] = {"name", "stage", "granule", "ias", "mappings", NULL};
+	static const char *const keys[] = {"name",     "stage",  "granule", "ias",
+					   "mappings", "parent", NULL};
 	bool ok = ykeys(c, keys);
 	ycur_t nm = yneed(c, "name"), st = yneed(c, "stage"), gr = yget(c, "granule"),
-	       ias = yget(c, "ias"), maps = yget(c, "mappings");
+	       ias = yget(c, "ias"), maps = yget(c, "mappings"), par = yget(c, "parent");
+	d->parent = -1;
 	d->line = yline(c);
 	if (!ystr(&nm, d->name, sizeof d->name))
 		return false;
@@ -634,10 +636,39 @@ static bool parse_domain(scenario_t *s, const ycur_t *c, iommu_domain_t *d)
 	if (!ok)
 		return false;
 	d->stage = stage;
-	if (iopgtable_init(&d->pt, s->sys.mem, &s->sys.kalloc, stage, g, ibits, 48) != IOPT_OK) {
+	physalloc_t *pool = &s->sys.kalloc;
+	uint64_t delta = 0;
+	if (par.node) {
+		/* Nested: a guest's stage-1 domain. Its tables live in the last 16 MiB of the
+		 * parent stage-2 domain's first mapping, and point at each other by IPA. */
+		const char *pn = ytext(&par);
+		for (uint32_t i = 0; pn && i < s->ndomains; i++)
+			if (!strcmp(s->domains[i].name, pn))
+				d->parent = (int)i;
+		if (d->parent < 0 || s->domains[d->parent].stage != 2 || stage != 1) {
+			yerr(&par, "'parent' names an earlier stage-2 domain, and only a stage-1 domain "
+				   "has one");
+			return false;
+		}
+		const iommu_domain_t *pd = &s->domains[d->parent];
+		if (!pd->nmaps || pd->maps[0][1] < (32u << 20)) {
+			yerr(&par, "domain '%s' needs a first mapping of 32 MiB or more to hold the "
+				   "guest's tables",
+			     pd->name);
+			return false;
+		}
+		uint64_t ipa = pd->maps[0][0] + pd->maps[0][1] - (16u << 20);
+		uint64_t pa = pd->maps[0][2] + pd->maps[0][1] - (16u << 20);
+		physalloc_init(&d->guest, pa, 16u << 20);
+		pool = &d->guest;
+		delta = pa - ipa;
+	}
+	if (iopgtable_init(&d->pt, s->sys.mem, pool, stage, g, ibits, 48) != IOPT_OK) {
 		yerr(c, "the kernel's memory pool is exhausted");
 		return false;
 	}
+	d->pt.ipa_delta = delta;
+	d->pt.tt.ttb -= delta;
 	if (stage == 1)
 		d->asid = s->sys.next_asid++;
 	else
@@ -663,7 +694,7 @@ static bool parse_domain(scenario_t *s, const ycur_t *c, iommu_domain_t *d)
 			ok = false;
 			continue;
 		}
-		uint64_t(*grown)[2] = realloc(d->maps, (d->nmaps + 1) * sizeof *d->maps);
+		uint64_t(*grown)[3] = realloc(d->maps, (d->nmaps + 1) * sizeof *d->maps);
 		if (!grown) {
 			yerr(&m, "out of memory");
 			return false;
@@ -671,6 +702,7 @@ static bool parse_domain(scenario_t *s, const ycur_t *c, iommu_domain_t *d)
 		d->maps = grown;
 		d->maps[d->nmaps][0] = iova;
 		d->maps[d->nmaps][1] = size;
+		d->maps[d->nmaps][2] = paddr;
 		d->nmaps++;
 		iopt_status_t r = iopgtable_map_range(&d->pt, iova, paddr, size, prot);
 		if (r == IOPT_ERR_INVAL)
@@ -723,77 +755,191 @@ static bool map_msi_window(scenario_t *s, iommu_domain_t *d, int si, const ycur_
 	return true;
 }
 
-static bool parse_attach(scenario_t *s, const ycur_t *c)
+/* One line of iommu.attach, checked. */
+typedef struct attach_req {
+	int32_t fn;
+	iommu_domain_t *d; /* NULL: bypass or abort */
+	bool bypass;
+	bool ats;
+	bool has_pasid;
+	uint32_t pasid;
+	ycur_t at;
+} attach_req_t;
+
+static bool collect_attach(scenario_t *s, const ycur_t *c, attach_req_t *r)
 {
+	memset(r, 0, sizeof *r);
+	r->at = *c;
 	if (!yexpect_map(c))
 		return false;
-	static const char *const keys[] = {"function", "domain", "ats", NULL};
+	static const char *const keys[] = {"function", "domain", "ats", "pasid", NULL};
 	bool ok = ykeys(c, keys);
-	ycur_t fc = yneed(c, "function"), dc = yneed(c, "domain"), ac = yget(c, "ats");
-	bool ats = false;
-	ok &= yopt_bool(&ac, &ats);
-	int32_t fn = fc.node ? parse_func_ref(s, &fc) : PCIE_NONE;
+	ycur_t fc = yneed(c, "function"), dc = yneed(c, "domain"), ac = yget(c, "ats"),
+	       pc = yget(c, "pasid");
+	ok &= yopt_bool(&ac, &r->ats);
+	r->fn = fc.node ? parse_func_ref(s, &fc) : PCIE_NONE;
 	const char *dn = ytext(&dc);
-	if (!ok || fn == PCIE_NONE || !dn) {
+	if (!ok || r->fn == PCIE_NONE || !dn) {
 		if (dc.node && !dn)
 			yerr(&dc, "expected a domain name, bypass or abort");
 		return false;
 	}
 	const platform_t *p = &s->platform;
-	const pcie_func_t *f = &p->fabric.funcs[fn];
+	const pcie_func_t *f = &p->fabric.funcs[r->fn];
 	int si = system_smmu_of(&s->sys, f->rc);
 	if (si < 0) {
 		yerr(&fc, "'%s' is not behind an SMMU (its root complex '%s' has none)", f->name,
 		     p->fabric.rcs[f->rc].name);
 		return false;
 	}
-	if (ats && (!f->has_ats || !p->smmus[si].params.ats)) {
+	const smmu_params_t *sp = &p->smmus[si].params;
+	if (r->ats && (!f->has_ats || !sp->ats)) {
 		yerr(&ac, "ATS needs an ATS capability on '%s' and ATS in SMMU '%s'", f->name,
 		     p->smmus[si].name);
 		return false;
 	}
-	iommu_domain_t *d = NULL;
 	for (uint32_t i = 0; i < s->ndomains; i++)
 		if (!strcmp(s->domains[i].name, dn))
-			d = &s->domains[i];
-	if (!d && strcmp(dn, "bypass") && strcmp(dn, "abort")) {
+			r->d = &s->domains[i];
+	r->bypass = !strcmp(dn, "bypass");
+	if (!r->d && !r->bypass && strcmp(dn, "abort")) {
 		yerr(&dc, "no domain '%s' (define it under iommu.domains, or use bypass or abort)", dn);
 		return false;
 	}
+	if (r->d && r->d->stage == 2 && !sp->s2p) {
+		yerr(&dc, "SMMU '%s' has no stage 2", p->smmus[si].name);
+		return false;
+	}
+	if (r->d && r->d->stage == 1 && !sp->s1p) {
+		yerr(&dc, "SMMU '%s' has no stage 1", p->smmus[si].name);
+		return false;
+	}
+	if (pc.node) {
+		unsigned bits = f->pasid_width < sp->ssidsize ? f->pasid_width : sp->ssidsize;
+		if (!f->has_pasid || !bits) {
+			yerr(&pc, "'%s' cannot use PASIDs (it needs a PASID capability and SMMU '%s' "
+				  "SubstreamIDs)",
+			     f->name, p->smmus[si].name);
+			return false;
+		}
+		if (!yopt_u32(&pc, &r->pasid, 1, (1u << bits) - 1))
+			return false;
+		r->has_pasid = true;
+		if (!r->d || r->d->stage != 1 || r->d->parent >= 0) {
+			yerr(&dc, "a PASID is bound to a stage-1 domain (not a nested one)");
+			return false;
+		}
+	}
+	/* A nested (guest) domain's outputs are IPAs: the window goes into its parent. */
+	if (r->d && r->d->parent < 0 && !p->smmus[si].msi_bypass &&
+	    !map_msi_window(s, r->d, si, &dc))
+		return false;
+	return true;
+}
+
+/* Programs one function's STE (and CD table) from all its attachments: a default domain for
+ * traffic without a PASID, and stage-1 domains bound to PASIDs (CD n for PASID n). */
+static bool program_function(scenario_t *s, const attach_req_t *reqs, unsigned n, int32_t fn)
+{
+	const platform_t *p = &s->platform;
+	const pcie_func_t *f = &p->fabric.funcs[fn];
+	int si = system_smmu_of(&s->sys, f->rc);
 	smmu_drv_t *drv = &s->sys.drv[si];
 	uint32_t sid = platform_stream_id(p, f->rc, groups_dma_alias(p, fn));
-	if (d && !p->smmus[si].msi_bypass && !map_msi_window(s, d, si, &dc))
-		return false;
+	const attach_req_t *def = NULL;
+	uint32_t maxpasid = 0;
+	bool ats = false;
+	for (unsigned i = 0; i < n; i++) {
+		if (reqs[i].fn != fn)
+			continue;
+		ats |= reqs[i].ats;
+		if (!reqs[i].has_pasid) {
+			if (def) {
+				yerr(&reqs[i].at, "'%s' is attached twice without a PASID", f->name);
+				return false;
+			}
+			def = &reqs[i];
+			continue;
+		}
+		for (unsigned j = 0; j < i; j++)
+			if (reqs[j].fn == fn && reqs[j].has_pasid && reqs[j].pasid == reqs[i].pasid) {
+				yerr(&reqs[i].at, "PASID %u of '%s' is attached twice", reqs[i].pasid,
+				     f->name);
+				return false;
+			}
+		if (reqs[i].pasid > maxpasid)
+			maxpasid = reqs[i].pasid;
+	}
 	unsigned eats = ats ? STE_EATS_TRANS : STE_EATS_ABORT;
-	uint64_t ste[8];
+	uint64_t ste[8], cd[8];
 	int r = 0;
-	if (!d) {
-		if (!strcmp(dn, "bypass"))
-			smmu_ste_bypass(ste);
-		else
-			smmu_ste_abort(ste);
-	} else if (d->stage == 2) {
-		if (!p->smmus[si].params.s2p) {
-			yerr(&dc, "SMMU '%s' has no stage 2", p->smmus[si].name);
-			return false;
+	if (!maxpasid) { /* no PASIDs: the default domain alone */
+		if (!def || !def->d) {
+			if (def && def->bypass)
+				smmu_ste_bypass(ste);
+			else
+				smmu_ste_abort(ste);
+		} else if (def->d->stage == 2) {
+			smmu_ste_s2(ste, &def->d->pt, def->d->vmid, eats);
+		} else if (def->d->parent >= 0) {
+			/* Nested: the guest's CD sits in guest memory too, found by IPA. */
+			iommu_domain_t *g = def->d, *pd = &s->domains[g->parent];
+			if (!p->smmus[si].params.s2p ||
+			    (!p->smmus[si].msi_bypass && !map_msi_window(s, pd, si, &def->at)))
+				return false;
+			uint64_t cd_pa = physalloc_alloc(&g->guest, SMMU_CD_SIZE, SMMU_CD_SIZE);
+			if (!cd_pa) {
+				yerr(&def->at, "the guest's table memory is exhausted");
+				return false;
+			}
+			smmu_cd_build(cd, &g->pt, g->asid, true);
+			uint8_t raw[SMMU_CD_SIZE];
+			for (int k = 0; k < 8; k++)
+				mem_put_le64(raw + 8 * k, cd[k]);
+			mem_write(s->sys.mem, cd_pa, raw, sizeof raw);
+			smmu_ste_nested(ste, cd_pa - g->pt.ipa_delta, 0, STE_S1FMT_LINEAR,
+					STE_S1DSS_SSID0, &pd->pt, pd->vmid, eats);
+		} else {
+			unsigned fmt;
+			uint64_t cdtab = smmu_drv_alloc_cdtab(drv, 0, false, &fmt);
+			smmu_cd_build(cd, &def->d->pt, def->d->asid, true);
+			r = cdtab ? smmu_drv_write_cd(drv, sid, cdtab, fmt, 0, cd) : -1;
+			smmu_ste_s1(ste, cdtab, 0, fmt, STE_S1DSS_SSID0, eats);
 		}
-		smmu_ste_s2(ste, &d->pt, d->vmid, eats);
 	} else {
-		if (!p->smmus[si].params.s1p) {
-			yerr(&dc, "SMMU '%s' has no stage 1", p->smmus[si].name);
+		if (def && def->d && (def->d->stage == 2 || def->d->parent >= 0)) {
+			yerr(&def->at, "'%s' uses PASIDs: its default domain must be stage 1, bypass or "
+				       "abort (stage 2 under PASIDs is a nested configuration)",
+			     f->name);
 			return false;
 		}
+		unsigned cdmax = 1;
+		while ((1u << cdmax) <= maxpasid)
+			cdmax++;
 		unsigned fmt;
-		uint64_t cdtab = smmu_drv_alloc_cdtab(drv, 0, false, &fmt);
-		uint64_t cd[8];
-		smmu_cd_build(cd, &d->pt, d->asid, true);
-		r = cdtab ? smmu_drv_write_cd(drv, sid, cdtab, fmt, 0, cd) : -1;
-		smmu_ste_s1(ste, cdtab, 0, fmt, STE_S1DSS_SSID0, eats);
+		uint64_t cdtab = smmu_drv_alloc_cdtab(drv, cdmax, p->smmus[si].params.cd2l && cdmax > 10,
+						      &fmt);
+		if (!cdtab)
+			r = -1;
+		unsigned s1dss = def && def->d ? STE_S1DSS_SSID0
+				 : def && def->bypass ? STE_S1DSS_BYPASS
+						      : STE_S1DSS_TERMINATE;
+		if (!r && def && def->d) {
+			smmu_cd_build(cd, &def->d->pt, def->d->asid, true);
+			r = smmu_drv_write_cd(drv, sid, cdtab, fmt, 0, cd);
+		}
+		for (unsigned i = 0; i < n && !r; i++)
+			if (reqs[i].fn == fn && reqs[i].has_pasid) {
+				smmu_cd_build(cd, &reqs[i].d->pt, reqs[i].d->asid, true);
+				r = smmu_drv_write_cd(drv, sid, cdtab, fmt, reqs[i].pasid, cd);
+			}
+		smmu_ste_s1(ste, cdtab, cdmax, fmt, s1dss, eats);
 	}
 	if (r == 0)
 		r = smmu_drv_write_ste(drv, sid, ste);
 	if (r) {
-		yerr(c, "the SMMU driver failed to attach '%s' (kernel memory pool exhausted?)", f->name);
+		yerr(def ? &def->at : &reqs[0].at,
+		     "the SMMU driver failed to attach '%s' (kernel memory pool exhausted?)", f->name);
 		return false;
 	}
 	return true;
@@ -826,11 +972,25 @@ static bool parse_iommu(scenario_t *s, const ycur_t *c)
 	} else if (ds.node) {
 		ok = false;
 	}
-	if (ok && at.node && yexpect_seq(&at))
-		for (size_t i = 0; i < ylen(&at); i++) {
-			ycur_t a = yat(&at, i);
-			ok &= parse_attach(s, &a);
-		}
+	if (!ok || !at.node || !yexpect_seq(&at))
+		return ok && !(at.node && !yis_seq(&at));
+	size_t n = ylen(&at);
+	attach_req_t *reqs = calloc(n + 1, sizeof *reqs);
+	if (!reqs)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		ycur_t a = yat(&at, i);
+		ok &= collect_attach(s, &a, &reqs[i]);
+	}
+	/* Each function once, in the order it first appears. */
+	for (size_t i = 0; i < n && ok; i++) {
+		bool first = true;
+		for (size_t j = 0; j < i; j++)
+			first &= reqs[j].fn != reqs[i].fn;
+		if (first)
+			ok &= program_function(s, reqs, (unsigned)n, reqs[i].fn);
+	}
+	free(reqs);
 	return ok;
 }
 

@@ -73,9 +73,11 @@ typedef struct iommu_domain {
 	iopgtable_t pt;
 	uint16_t asid, vmid;
 	unsigned line;
-	uint64_t (*maps)[2];  /* the scenario's mappings: iova, size */
+	uint64_t (*maps)[3];  /* the scenario's mappings: iova, size, pa */
 	uint32_t nmaps;
 	bool msi_mapped;      /* the doorbell pages are in the MSI window */
+	int parent;           /* nested: the stage-2 domain whose IPA space holds the tables */
+	physalloc_t guest;    /* nested: the guest memory the tables are allocated from */
 } iommu_domain_t;
 
 typedef struct step {
