@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 	miss.utlb = (smmu_cache_geom_t){0, 0, SMMU_REPL_LRU};
 	miss.tlb = (smmu_cache_geom_t){0, 0, SMMU_REPL_LRU};
 	miss.walk_cache = (smmu_cache_geom_t){0, 0, SMMU_REPL_LRU};
-	run("(b) single-stage 4-level miss, no caches", miss, false, 65536, n / 4, false);
+	run("(b) single-stage 4-level miss, no caches", miss, false, 4096, n / 4, false);
 	run("(c) nested miss, no caches", miss, true, 4096, n / 10, false);
 
 	/* Host memory per mapped page: 1 M pages of 4 KiB, contiguous (one level-3 table per

@@ -14,10 +14,13 @@ typedef struct slot {
 	uint8_t *page;
 } slot_t;
 
+#define MEM_PCACHE 256 /* direct-mapped cache of recently used pages, in front of the hash */
+
 struct mem {
 	slot_t *slots;
 	size_t cap; /* power of two */
 	size_t used;
+	slot_t pcache[MEM_PCACHE]; /* pages never move, so their pointers stay valid */
 };
 
 static size_t hash(uint64_t pfn, size_t cap)
@@ -50,13 +53,18 @@ void mem_destroy(mem_t *m)
 	free(m);
 }
 
-static uint8_t *lookup(const mem_t *m, uint64_t pfn)
+static uint8_t *lookup(mem_t *m, uint64_t pfn)
 {
+	slot_t *c = &m->pcache[pfn & (MEM_PCACHE - 1)];
+	if (c->pfn == pfn + 1)
+		return c->page;
 	for (size_t i = hash(pfn, m->cap);; i = (i + 1) & (m->cap - 1)) {
 		if (m->slots[i].pfn == 0)
 			return NULL;
-		if (m->slots[i].pfn == pfn + 1)
-			return m->slots[i].page;
+		if (m->slots[i].pfn == pfn + 1) {
+			*c = m->slots[i];
+			return c->page;
+		}
 	}
 }
 
@@ -99,7 +107,7 @@ static uint8_t *page_for_write(mem_t *m, uint64_t pfn)
 	return p;
 }
 
-mem_status_t mem_read(const mem_t *m, uint64_t pa, void *buf, size_t len)
+mem_status_t mem_read(mem_t *m, uint64_t pa, void *buf, size_t len)
 {
 	uint8_t *out = buf;
 	while (len) {

@@ -39,7 +39,7 @@ mem_t *mem_create(void);
 void mem_destroy(mem_t *m);
 
 /* Byte-granular access; any length, any alignment. Never-written bytes read as zero. */
-mem_status_t mem_read(const mem_t *m, uint64_t pa, void *buf, size_t len);
+mem_status_t mem_read(mem_t *m, uint64_t pa, void *buf, size_t len);
 mem_status_t mem_write(mem_t *m, uint64_t pa, const void *buf, size_t len);
 /* Fills [pa, pa + len) with `byte`. */
 mem_status_t mem_fill(mem_t *m, uint64_t pa, uint8_t byte, size_t len);

@@ -3,6 +3,9 @@
 #ifndef IOFAB_SMMU_INTERNAL_H
 #define IOFAB_SMMU_INTERNAL_H
 
+#include <stddef.h>
+#include <string.h>
+
 #include "smmu.h"
 
 /* A decoded Stream Table Entry. */
@@ -112,6 +115,14 @@ uint64_t smmu_tlb_region(uint32_t sid, uint64_t page);
 /* Records when a TLB entry's walk completes (a later hit before that waits for it). */
 void smmu_tlb_set_ready(smmu_t *s, const smmu_txn_t *t, uint64_t size, sim_time_t ready);
 bool smmu_tlb_pred(const smmu_cache_line_t *l, const void *inv);
+
+/* Clears a translation result cheaply: the walk's read list is left as it is (nreads = 0). */
+static inline void smmu_xlate_clear(smmu_xlate_t *x)
+{
+	memset(x, 0, offsetof(smmu_xlate_t, walk));
+	memset(&x->walk, 0, offsetof(smmu_walk_result_t, reads));
+	x->walk.fault_level = -1;
+}
 
 /* smmu_queue.c */
 bool smmu_record_event(smmu_t *s, const smmu_event_t *e);

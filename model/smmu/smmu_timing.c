@@ -46,7 +46,7 @@ static bool utlb_lookup(smmu_t *s, unsigned tbu, const smmu_txn_t *t, smmu_xlate
 			smmu_cache_lookup(&s->utlb[tbu], smmu_tlb_region(t->sid, key[3]), key);
 		if (!l || ((unsigned)(l->data[1] & 0xff) & need) != need)
 			continue;
-		memset(x, 0, sizeof *x);
+		smmu_xlate_clear(x);
 		x->outcome = SMMU_XLATE_OK;
 		x->tlb_hit = true;
 		x->path = (smmu_path_t)l->data[2];
@@ -56,7 +56,6 @@ static bool utlb_lookup(smmu_t *s, unsigned tbu, const smmu_txn_t *t, smmu_xlate
 		x->asid = (uint16_t)(l->data[1] >> 16);
 		x->vmid = (uint16_t)(l->data[1] >> 32);
 		x->ready_at = l->data[3];
-		x->walk.fault_level = -1;
 		return true;
 	}
 	return false;

@@ -11,6 +11,7 @@
  */
 #include "smmu_walk.h"
 
+#include <stddef.h>
 #include <string.h>
 
 unsigned smmu_perm_needed(smmu_access_t acc)
@@ -203,9 +204,10 @@ static bool walk(walker_t *w, const smmu_tt_t *tt, uint8_t stage, uint64_t ia, b
 	}
 }
 
+/* Clears the result, but not the read list beyond what nreads says (it is large). */
 static void result_init(smmu_walk_result_t *r)
 {
-	memset(r, 0, sizeof *r);
+	memset(r, 0, offsetof(smmu_walk_result_t, reads));
 	r->fault_level = -1;
 }
 

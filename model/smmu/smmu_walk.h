@@ -94,7 +94,7 @@ typedef struct smmu_walk_result {
 
 	uint32_t nreads;
 	bool reads_truncated;
-	smmu_walk_read_t reads[SMMU_WALK_MAX_READS];
+	smmu_walk_read_t reads[SMMU_WALK_MAX_READS]; /* only the first nreads are meaningful */
 } smmu_walk_result_t;
 
 /* Walk caches, supplied by the TCU (all may be NULL). Keys are (stage, level, input address

@@ -304,8 +304,7 @@ static void config_fault(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x,
 
 void smmu_translate(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 {
-	memset(x, 0, sizeof *x);
-	x->walk.fault_level = -1;
+	smmu_xlate_clear(x);
 	s->stats.translations++;
 
 	if (!SMMU_GET(s->cr0, CR0_SMMUEN)) {
