@@ -295,7 +295,11 @@ static void describe_end(FILE *out, const scenario_t *s, const step_t *st)
 			fprintf(out, " BAR%d", r->bar);
 		break;
 	case PCIE_OUT_HOST:
-		if (st->has_iommu && st->tlp.at == TLP_AT_TRANSLATION_REQ && r->region < 0)
+		if (st->has_iommu && st->tlp.at == TLP_AT_TRANSLATION_REQ && r->region < 0 &&
+		    st->iommu.outcome != SMMU_XLATE_OK)
+			fprintf(out, "ATS translation returned no access (R=W=0) for 0x%" PRIx64 " (%s)",
+				st->tlp.address, smmu_event_name(st->iommu.event));
+		else if (st->has_iommu && st->tlp.at == TLP_AT_TRANSLATION_REQ && r->region < 0)
 			fprintf(out, "ATS translation returned: 0x%" PRIx64 " -> 0x%" PRIx64,
 				st->tlp.address, st->iommu.pa);
 		else if (r->region >= 0)

@@ -426,7 +426,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 			const char *t = ytext(&one);
 			int id = -1;
 			for (int k = 1; t && k < 256 && id < 0; k++)
-				if (!strcmp(smmu_event_name((uint8_t)k), t))
+				if (strcmp(t, "?") && !strcmp(smmu_event_name((uint8_t)k), t))
 					id = k;
 			if (id < 0) {
 				yerr(&one, "unknown SMMU event '%s'", t ? t : "");
@@ -448,7 +448,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 			e->event = 0;
 		} else {
 			for (int id = 1; t && id < 256; id++)
-				if (!strcmp(smmu_event_name((uint8_t)id), t))
+				if (strcmp(t, "?") && !strcmp(smmu_event_name((uint8_t)id), t))
 					e->event = id;
 			if (e->event < 0) {
 				yerr(&ev, "unknown SMMU event '%s' (expected an event name such as "
@@ -743,13 +743,17 @@ static bool map_msi_window(scenario_t *s, iommu_domain_t *d, int si, const ycur_
 	for (uint32_t r = 0; r < f->nregions && iova + 4096 <= lo + len; r++) {
 		if (f->regions[r].kind != PCIE_REGION_MSI)
 			continue;
-		if (iopgtable_map(&d->pt, iova, f->regions[r].base & ~0xfffull, 4096,
+		uint64_t page = 1ull << d->pt.tt.granule_shift;
+		iova = (iova + page - 1) & ~(page - 1);
+		if (iova + page > lo + len)
+			break;
+		if (iopgtable_map(&d->pt, iova, f->regions[r].base & ~(page - 1), page,
 				  IOPT_READ | IOPT_WRITE) != IOPT_OK) {
 			yerr(at, "cannot map the MSI doorbell '%s' into domain '%s'", f->regions[r].name,
 			     d->name);
 			return false;
 		}
-		iova += 4096;
+		iova += page;
 	}
 	d->msi_mapped = true;
 	return true;
@@ -805,6 +809,19 @@ static bool collect_attach(scenario_t *s, const ycur_t *c, attach_req_t *r)
 	if (!r->d && !r->bypass && strcmp(dn, "abort")) {
 		yerr(&dc, "no domain '%s' (define it under iommu.domains, or use bypass or abort)", dn);
 		return false;
+	}
+	if (r->d) {
+		unsigned g = r->d->pt.tt.granule_shift;
+		if (!((g == 12 && sp->gran4k) || (g == 14 && sp->gran16k) || (g == 16 && sp->gran64k))) {
+			yerr(&dc, "SMMU '%s' does not support domain '%s''s %u KiB granule",
+			     p->smmus[si].name, r->d->name, 1u << (g - 10));
+			return false;
+		}
+		if (r->d->stage == 2 && r->d->pt.tt.ias > sp->oas) {
+			yerr(&dc, "domain '%s' has a %u-bit input, more than SMMU '%s''s %u-bit addresses",
+			     r->d->name, r->d->pt.tt.ias, p->smmus[si].name, sp->oas);
+			return false;
+		}
 	}
 	if (r->d && r->d->stage == 2 && !sp->s2p) {
 		yerr(&dc, "SMMU '%s' has no stage 2", p->smmus[si].name);
@@ -1446,10 +1463,16 @@ static void check(const scenario_t *s, step_t *st)
 	}
 	if (e->pa >= 0 && (!st->has_iommu || st->iommu.outcome != SMMU_XLATE_OK ||
 			   st->iommu.pa != (uint64_t)e->pa))
-		appendf(st->mismatch, sizeof st->mismatch, "expected translation to 0x%" PRIx64
-			", got %s0x%" PRIx64 "; ", (uint64_t)e->pa,
-			st->has_iommu && st->iommu.outcome == SMMU_XLATE_OK ? "" : "no translation, ",
-			st->has_iommu ? st->iommu.pa : 0);
+	{
+		if (st->has_iommu && st->iommu.outcome == SMMU_XLATE_OK)
+			appendf(st->mismatch, sizeof st->mismatch,
+				"expected translation to 0x%" PRIx64 ", got 0x%" PRIx64 "; ",
+				(uint64_t)e->pa, st->iommu.pa);
+		else
+			appendf(st->mismatch, sizeof st->mismatch,
+				"expected translation to 0x%" PRIx64 ", got no translation; ",
+				(uint64_t)e->pa);
+	}
 	if (e->completion == -2 && st->has_cpl)
 		appendf(st->mismatch, sizeof st->mismatch, "expected no completion, got %s; ",
 			tlp_cpl_status_name(st->cpl_status));
@@ -1484,7 +1507,10 @@ static bool make_completion(const step_t *st, tlp_t *cpl)
 	cpl->requester_id = r->requester_id; /* whoever owns the request now */
 	cpl->tag = t->tag;
 	bool ats_answer = r->outcome == PCIE_OUT_HOST && st->has_iommu &&
-			  t->at == TLP_AT_TRANSLATION_REQ && st->iommu.outcome == SMMU_XLATE_OK;
+			  t->at == TLP_AT_TRANSLATION_REQ &&
+			  (st->iommu.outcome == SMMU_XLATE_OK ||
+			   (st->iommu.outcome == SMMU_XLATE_FAULT &&
+			    st->iommu.event != SMMU_EVT_F_BAD_ATS_TREQ));
 	if (r->outcome == PCIE_OUT_FUNCTION || ats_answer ||
 	    (r->outcome == PCIE_OUT_HOST && r->region != PCIE_NONE)) {
 		cpl->type = t->type == TLP_CFGWR ? TLP_CPL : TLP_CPLD;
@@ -1606,7 +1632,9 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 			.acc = {.write = t.type == TLP_MWR, .exec = t.pasid_exec, .priv = t.pasid_priv},
 			.at = t.at,
 		};
-		smmu_translate_timed(sc->sys.smmu[si], 0, &txn, &st->iommu, &st->iommu_lat);
+		/* Root complexes share the SMMU's TBUs in turn (rc0 on TBU 0, rc1 on TBU 1...). */
+		unsigned tbu = st->route.rc % p->smmus[si].params.tbus;
+		smmu_translate_timed(sc->sys.smmu[si], tbu, &txn, &st->iommu, &st->iommu_lat);
 		const smmu_xlate_t *x = &st->iommu;
 		pcie_why_t why = x->outcome == SMMU_XLATE_ABORT ? PCIE_WHY_IOMMU_ABORT
 				 : x->outcome == SMMU_XLATE_FAULT
@@ -1616,6 +1644,13 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 					 ? PCIE_WHY_IOMMU_BYPASS
 					 : PCIE_WHY_IOMMU_XLATE;
 		pcie_route_add_hop(&st->route, PCIE_NONE, st->route.rc, why, st->iommu_lat.total);
+		if (t.at == TLP_AT_TRANSLATION_REQ && x->outcome == SMMU_XLATE_FAULT &&
+		    x->event != SMMU_EVT_F_BAD_ATS_TREQ) {
+			/* A translation request that faults is answered successfully, granting no
+			 * access (R = W = 0): the device learns it may not use the address. */
+			complete_step(rn, arg);
+			return;
+		}
 		if (x->outcome != SMMU_XLATE_OK) {
 			pcie_route_block(&st->route, st->route.rc);
 			complete_step(rn, arg);

@@ -117,3 +117,29 @@ TEST(ScenarioIommu, GuestRamOverlappingTheMsiWindowIsRefused)
 			    "which overlaps the MSI window [0x8000000, +0x100000) of SMMU 'smmu0', a "
 			    "reserved region\n");
 }
+
+TEST(ScenarioIommu, DomainGranuleTheSmmuLacksIsRefused)
+{
+	std::string plat = smmu_platform("bypass");
+	plat.replace(plat.find("    msi: bypass"), 15,
+		     "    msi: bypass\n    features: { granules: [4K] }");
+	std::string scen = kScenario;
+	scen.replace(scen.find("      stage: 2\n"), 15, "      stage: 2\n      granule: 64K\n");
+	ScenarioRun r(plat, scen);
+	EXPECT_FALSE(r.loaded);
+	EXPECT_NE(r.errors.find("iommu.attach[0].domain: SMMU 'smmu0' does not support domain "
+				"'d''s 64 KiB granule"),
+		  std::string::npos)
+		<< r.errors;
+}
+
+TEST(ScenarioIommu, DoorbellPageFollowsTheDomainGranule)
+{
+	std::string scen = kScenario;
+	scen.replace(scen.find("      stage: 2\n"), 15, "      stage: 2\n      granule: 64K\n");
+	ScenarioRun r(smmu_platform("{ window: 0x8000000, size: 1M }"), scen);
+	ASSERT_TRUE(r.loaded) << r.errors;
+	// The 64 KiB page at the window's start holds the whole 64 KiB doorbell frame.
+	EXPECT_EQ(r.s.steps[0].iommu.outcome, SMMU_XLATE_OK);
+	EXPECT_EQ(r.s.steps[0].iommu.pa, 0x30050040u);
+}

@@ -343,6 +343,9 @@ void smmu_translate(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 		return;
 	}
 
+	x->path = ste.config == STE_CONFIG_S1	? SMMU_PATH_S1
+		  : ste.config == STE_CONFIG_S2 ? SMMU_PATH_S2
+						: SMMU_PATH_NESTED;
 	/* ATS (§3.9): a translated request passes untranslated only with full ATS (EATS=1); a
 	 * translation request needs ATS enabled at all. */
 	if (t->at == TLP_AT_TRANSLATED) {
