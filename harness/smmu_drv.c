@@ -132,20 +132,42 @@ int smmu_drv_cmd(smmu_drv_t *d, uint64_t dw0, uint64_t dw1)
 uint32_t smmu_drv_sync_begin(smmu_drv_t *d)
 {
 	uint32_t seq = ++d->sync_seq;
-	uint64_t zero = 0;
-	put(d, d->sync_slot, &zero, 1);
-	if (smmu_drv_cmd(d, SMMU_PREP(CMD0_OPCODE, SMMU_CMD_SYNC) |
-				    SMMU_PREP(CMD0_SYNC_CS, SMMU_SYNC_CS_IRQ) |
-				    SMMU_PREP(CMD0_SYNC_MSH, 3) | SMMU_PREP(CMD0_SYNC_MSIATTR, 0xF) |
-				    SMMU_PREP(CMD0_SYNC_MSIDATA, seq),
-			    d->sync_slot & SMMU_MASK(CMD1_SYNC_MSIADDR)))
-		return 0;
+	if (!seq)
+		seq = ++d->sync_seq; /* 0 means failure */
+	uint32_t pos = d->cmdq_prod;
+	if (d->msi) {
+		uint64_t zero = 0;
+		put(d, d->sync_slot, &zero, 1);
+		if (smmu_drv_cmd(d, SMMU_PREP(CMD0_OPCODE, SMMU_CMD_SYNC) |
+					    SMMU_PREP(CMD0_SYNC_CS, SMMU_SYNC_CS_IRQ) |
+					    SMMU_PREP(CMD0_SYNC_MSH, 3) | SMMU_PREP(CMD0_SYNC_MSIATTR, 0xF) |
+					    SMMU_PREP(CMD0_SYNC_MSIDATA, seq),
+				    d->sync_slot & SMMU_MASK(CMD1_SYNC_MSIADDR)))
+			return 0;
+	} else {
+		/* No MSI: like arm-smmu-v3, signal with SEV and poll CMDQ_CONS past the sync. */
+		if (smmu_drv_cmd(d, SMMU_PREP(CMD0_OPCODE, SMMU_CMD_SYNC) |
+					    SMMU_PREP(CMD0_SYNC_CS, SMMU_SYNC_CS_SEV),
+				    0))
+			return 0;
+	}
+	d->sync_pos[seq % 64] = pos;
 	return seq;
+}
+
+/* Whether the queue's consumer has moved past position `pos` (Linux's queue_consumed()). */
+static bool cmdq_consumed(const smmu_drv_t *d, uint32_t cons, uint32_t pos)
+{
+	uint32_t idx = (1u << d->cmdq_log2) - 1, wrp = 1u << d->cmdq_log2;
+	if ((cons & wrp) == (pos & wrp))
+		return (cons & idx) > (pos & idx);
+	return (cons & idx) <= (pos & idx);
 }
 
 bool smmu_drv_sync_poll(smmu_drv_t *d, uint32_t seq, unsigned *cerror)
 {
-	if ((uint32_t)get64(d, d->sync_slot) == seq)
+	if (d->msi ? (uint32_t)get64(d, d->sync_slot) == seq
+		   : cmdq_consumed(d, (uint32_t)rd(d, SMMU_CMDQ_CONS, 4), d->sync_pos[seq % 64]))
 		return true;
 	uint32_t gerror = (uint32_t)rd(d, SMMU_GERROR, 4);
 	uint32_t gerrorn = (uint32_t)rd(d, SMMU_GERRORN, 4);
@@ -295,6 +317,7 @@ int smmu_drv_probe(smmu_drv_t *d, smmu_t *smmu, sim_t *sim, mem_t *mem, physallo
 	uint32_t idr0 = (uint32_t)rd(d, SMMU_IDR0, 4), idr1 = (uint32_t)rd(d, SMMU_IDR1, 4);
 	d->sid_bits = (unsigned)SMMU_GET(idr1, IDR1_SIDSIZE);
 	d->two_level = two_level && SMMU_GET(idr0, IDR0_ST_LEVEL) && d->sid_bits > STRTAB_SPLIT;
+	d->msi = SMMU_GET(idr0, IDR0_MSI) != 0;
 
 	/* Stream table: linear with every STE aborting, or a level-1 table whose level-2
 	 * tables are allocated when a stream is first configured. */

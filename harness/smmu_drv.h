@@ -31,8 +31,10 @@ typedef struct smmu_drv {
 	uint32_t cmdq_prod;
 	uint64_t evtq;
 	unsigned evtq_log2;
+	bool msi;           /* IDR0.MSI: CMD_SYNC completes by an MSI write to sync_slot */
 	uint64_t sync_slot; /* CMD_SYNC MSI target */
 	uint32_t sync_seq;
+	uint32_t sync_pos[64]; /* without MSI: queue position of CMD_SYNC number seq (mod 64) */
 	unsigned last_cerror; /* CERROR of the last failed batch, 0 if none */
 } smmu_drv_t;
 

@@ -143,3 +143,15 @@ TEST(ScenarioIommu, DoorbellPageFollowsTheDomainGranule)
 	EXPECT_EQ(r.s.steps[0].iommu.outcome, SMMU_XLATE_OK);
 	EXPECT_EQ(r.s.steps[0].iommu.pa, 0x30050040u);
 }
+
+TEST(ScenarioIommu, DriverPollsTheQueueWhenTheSmmuHasNoMsi)
+{
+	// Without IDR0.MSI the driver cannot have CMD_SYNC write memory; it polls CMDQ_CONS.
+	std::string plat = smmu_platform("bypass");
+	plat.replace(plat.find("    msi: bypass"), 15,
+		     "    msi: bypass\n    features: { msi: false }");
+	ScenarioRun r(plat, kScenario);
+	ASSERT_TRUE(r.loaded) << r.errors;
+	EXPECT_EQ(r.s.steps[2].iommu.outcome, SMMU_XLATE_OK);
+	EXPECT_EQ(r.s.steps[2].iommu.pa, 0x80001000u);
+}
