@@ -191,22 +191,42 @@ bool platform_parse_smmus(platform_t *p, const ycur_t *c)
 			sok = false;
 		}
 		if (sok) {
-			/* Its 128 KiB frame must not overlap memory or a PCIe window. */
+			/* Its 128 KiB frame must not overlap memory, a PCIe window or another SMMU. */
 			uint64_t lo = sm->base, hi = sm->base + SMMU_MMIO_SIZE - 1;
+			if (hi < lo) {
+				yerr(&base, "the SMMU's 128 KiB of registers run past the top of the "
+					    "address space");
+				sok = false;
+			}
 			for (uint32_t r = 0; r < p->fabric.nregions && sok; r++) {
 				const pcie_region_t *reg = &p->fabric.regions[r];
-				if (reg->kind == PCIE_REGION_DRAM && lo <= reg->base + reg->size - 1 &&
-				    reg->base <= hi) {
+				if (lo <= reg->base + reg->size - 1 && reg->base <= hi) {
 					yerr(&base, "the SMMU's registers [0x%llx-0x%llx] overlap memory "
 						    "region '%s'",
 					     (unsigned long long)lo, (unsigned long long)hi, reg->name);
 					sok = false;
 				}
 			}
-			if (sok && pcie_find_rc_window(&p->fabric, lo) != PCIE_NONE) {
-				yerr(&base, "the SMMU's registers lie in a PCIe MMIO window");
-				sok = false;
+			for (uint32_t r = 0; r < p->fabric.nrcs && sok; r++) {
+				const pcie_rc_t *rc = &p->fabric.rcs[r];
+				const pcie_window_t w[2] = {rc->mem, rc->pref};
+				for (int k = 0; k < 2 && sok; k++)
+					if (w[k].base <= w[k].limit && lo <= w[k].limit && w[k].base <= hi) {
+						yerr(&base, "the SMMU's registers [0x%llx-0x%llx] overlap the "
+							    "MMIO window of root complex '%s'",
+						     (unsigned long long)lo, (unsigned long long)hi,
+						     rc->name);
+						sok = false;
+					}
 			}
+			for (uint32_t j = 0; j < p->nsmmus && sok; j++)
+				if (lo <= p->smmus[j].base + SMMU_MMIO_SIZE - 1 && p->smmus[j].base <= hi) {
+					yerr(&base, "the SMMU's registers [0x%llx-0x%llx] overlap those of "
+						    "SMMU '%s'",
+					     (unsigned long long)lo, (unsigned long long)hi,
+					     p->smmus[j].name);
+					sok = false;
+				}
 		}
 		ok &= sok;
 		ok &= parse_features(&feat, &sm->params);
@@ -284,6 +304,22 @@ bool platform_parse_smmus(platform_t *p, const ycur_t *c)
 					yerr(sb.node ? &sb : &m,
 					     "StreamIDs up to 0x%llx do not fit in the SMMU's %u StreamID bits",
 					     (unsigned long long)last, (unsigned)sm->params.sidsize);
+					ok = false;
+					continue;
+				}
+				/* Each root complex brings 2^16 Requester IDs; on one SMMU their
+				 * StreamIDs must not collide (IORT ID mappings, DEN0049 §3.4). */
+				int32_t clash = PCIE_NONE;
+				for (uint32_t o = 0; o < p->fabric.nrcs && clash == PCIE_NONE; o++)
+					if (p->rc_smmu[o] == (int32_t)p->nsmmus &&
+					    p->rc_sid_base[o] <= last && sid_base <= p->rc_sid_base[o] + 0xffffull)
+						clash = (int32_t)o;
+				if (clash != PCIE_NONE) {
+					yerr(sb.node ? &sb : &m,
+					     "StreamIDs [0x%x-0x%llx] of root complex '%s' overlap those of "
+					     "root complex '%s' (give each a sid_base 0x10000 apart)",
+					     sid_base, (unsigned long long)last, rname,
+					     p->fabric.rcs[clash].name);
 					ok = false;
 					continue;
 				}

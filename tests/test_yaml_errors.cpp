@@ -262,6 +262,43 @@ TEST(YamlErrors, SmmuRegistersMustNotOverlapMemory)
 				   "[0x80100000-0x8011ffff] overlap memory region 'dram0'\n");
 }
 
+TEST(YamlErrors, SmmuRegistersMustNotReachIntoAnMmioWindow)
+{
+	// The frame starts below the window but its second 64 KiB page lies inside it.
+	std::string yaml = kSmmuPlatform;
+	yaml.replace(yaml.find("0x2b400000"), 10, "0x3fff0000");
+	EXPECT_EQ(errors_of(yaml), "platform.yaml:6:11: smmus[0].base: the SMMU's registers "
+				   "[0x3fff0000-0x4000ffff] overlap the MMIO window of root complex "
+				   "'rc0'\n");
+}
+
+TEST(YamlErrors, SmmuRegisterFramesMustNotOverlap)
+{
+	std::string yaml = kSmmuPlatform;
+	yaml.replace(yaml.find("root_complexes:"), 0,
+		     "  - { name: smmu1, base: 0x2b410000, streams: [] }\n");
+	EXPECT_EQ(errors_of(yaml), "platform.yaml:8:26: smmus[1].base: the SMMU's registers "
+				   "[0x2b410000-0x2b42ffff] overlap those of SMMU 'smmu0'\n");
+}
+
+TEST(YamlErrors, RootComplexesOnOneSmmuNeedDistinctStreamIds)
+{
+	std::string yaml = kSmmuPlatform;
+	yaml.replace(yaml.find("{ rc: rc0 }"), 11, "{ rc: rc0 }, { rc: rc1, sid_base: 0x8000 }");
+	yaml.replace(yaml.find("root_complexes:"), 0, "    features: { sid_bits: 17 }\n");
+	yaml += R"(  - name: rc1
+    segment: 1
+    mmio: { base: 0x50000000, size: 256M }
+    ports:
+      - root_port: rp1
+        acs: full
+        link: { endpoint: e1, bars: [16K] }
+)";
+	EXPECT_EQ(errors_of(yaml), "platform.yaml:7:50: smmus[0].streams[1].sid_base: StreamIDs "
+				   "[0x8000-0x17fff] of root complex 'rc1' overlap those of root "
+				   "complex 'rc0' (give each a sid_base 0x10000 apart)\n");
+}
+
 TEST(YamlErrors, IommuSectionNeedsAnSmmuAndKnownDomains)
 {
 	const char *steps = "steps:\n  - from: e0\n    tlp: { type: MWr, address: dram0 }\n";
