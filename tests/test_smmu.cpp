@@ -60,13 +60,15 @@ struct Sys {
 		return v;
 	}
 	// A stream translated by stage 1 with one CD (no PASID).
-	iopgtable_t stage1_stream(uint32_t sid, bool record = true)
+	iopgtable_t stage1_stream(uint32_t sid, bool record = true, bool stall = false)
 	{
 		iopgtable_t pt = pgtable(1);
 		unsigned fmt;
 		uint64_t cdtab = smmu_drv_alloc_cdtab(&drv, 0, false, &fmt);
 		uint64_t cd[8];
 		smmu_cd_build(cd, &pt, 7, record);
+		if (stall)
+			cd[0] |= SMMU_PREP(CD0_S, 1);
 		EXPECT_EQ(smmu_drv_write_cd(&drv, sid, cdtab, fmt, 0, cd), 0);
 		uint64_t ste[8];
 		smmu_ste_s1(ste, cdtab, 0, fmt, STE_S1DSS_SSID0, STE_EATS_ABORT);
@@ -493,4 +495,107 @@ TEST(Smmu, CommandsNeedTheFeaturesTheyUse)
 	EXPECT_EQ(smmu_drv_sync(&s.drv), SMMU_CERROR_ILL);
 	smmu_drv_cmd(&s.drv, SMMU_PREP(CMD0_OPCODE, SMMU_CMD_TLBI_NH_ALL), 0);
 	EXPECT_EQ(smmu_drv_sync(&s.drv), 0);
+}
+
+namespace {
+// What the SMMU reported back about stalled transactions it ended.
+struct StallLog {
+	struct Done {
+		uint32_t sid;
+		uint16_t stag;
+		smmu_xlate_t x;
+	};
+	std::vector<Done> done;
+	static void cb(void *ctx, uint32_t sid, uint16_t stag, const smmu_xlate_t *x)
+	{
+		static_cast<StallLog *>(ctx)->done.push_back({sid, stag, *x});
+	}
+};
+
+uint64_t resume_cmd(uint32_t sid, unsigned action)
+{
+	return SMMU_PREP(CMD0_OPCODE, SMMU_CMD_RESUME) | SMMU_PREP(CMD0_SID, sid) |
+	       SMMU_PREP(CMD0_RESUME_ACTION, action);
+}
+} // namespace
+
+TEST(Smmu, StalledTransactionRetriedByResumeSeesTheFixedTables)
+{
+	Sys s;
+	StallLog log;
+	smmu_set_stall_client(s.smmu, StallLog::cb, &log);
+	iopgtable_t pt = s.stage1_stream(0x40, true, /*stall=*/true);
+	smmu_xlate_t x = s.xlate(0x40, 0x20'0000, kWrite);
+	EXPECT_EQ(x.outcome, SMMU_XLATE_FAULT);
+	ASSERT_TRUE(x.stalled);
+	EXPECT_EQ(smmu_stalled(s.smmu), 1u);
+	std::vector<smmu_evt_rec_t> ev = s.events();
+	ASSERT_EQ(ev.size(), 1u);
+	EXPECT_EQ(ev[0].id, SMMU_EVT_F_TRANSLATION);
+	EXPECT_TRUE(ev[0].stall);
+	EXPECT_EQ(ev[0].stag, x.stag);
+	// Software handles the fault (maps the page), then resumes the transaction.
+	ASSERT_EQ(iopgtable_map(&pt, 0x20'0000, 0x9000'0000, 4 * KiB, IOPT_READ | IOPT_WRITE),
+		  IOPT_OK);
+	ASSERT_EQ(smmu_drv_cmd(&s.drv, resume_cmd(0x40, SMMU_RESUME_RETRY), x.stag), 0);
+	EXPECT_TRUE(log.done.empty()); // nothing happens before the SMMU consumes the command
+	ASSERT_EQ(smmu_drv_sync(&s.drv), 0);
+	ASSERT_EQ(log.done.size(), 1u);
+	EXPECT_EQ(log.done[0].sid, 0x40u);
+	EXPECT_EQ(log.done[0].stag, x.stag);
+	EXPECT_EQ(log.done[0].x.outcome, SMMU_XLATE_OK);
+	EXPECT_EQ(log.done[0].x.pa, 0x9000'0000u);
+	EXPECT_EQ(smmu_stalled(s.smmu), 0u);
+	EXPECT_EQ(smmu_stats(s.smmu)->resumes, 1u);
+}
+
+TEST(Smmu, ResumeTerminateAndStallTermEndStalledTransactions)
+{
+	Sys s;
+	StallLog log;
+	smmu_set_stall_client(s.smmu, StallLog::cb, &log);
+	s.stage1_stream(0x40, true, true);
+	s.stage1_stream(0x41, true, true);
+	smmu_xlate_t a = s.xlate(0x40, 0x1000), b = s.xlate(0x40, 0x2000), c = s.xlate(0x41, 0x3000);
+	ASSERT_TRUE(a.stalled && b.stalled && c.stalled);
+	EXPECT_NE(a.stag, b.stag);
+	EXPECT_EQ(smmu_stalled(s.smmu), 3u);
+	// A RESUME naming a STAG that is not stalled is ignored, without a command error.
+	ASSERT_EQ(smmu_drv_cmd(&s.drv, resume_cmd(0x41, SMMU_RESUME_RETRY), a.stag + 100u), 0);
+	ASSERT_EQ(smmu_drv_sync(&s.drv), 0);
+	EXPECT_TRUE(log.done.empty());
+	// Terminate one of stream 0x40's; then STALL_TERM ends the rest of that stream.
+	ASSERT_EQ(smmu_drv_cmd(&s.drv, resume_cmd(0x40, SMMU_RESUME_TERMINATE), b.stag), 0);
+	ASSERT_EQ(smmu_drv_cmd(&s.drv,
+			       SMMU_PREP(CMD0_OPCODE, SMMU_CMD_STALL_TERM) | SMMU_PREP(CMD0_SID, 0x40),
+			       0),
+		  0);
+	ASSERT_EQ(smmu_drv_sync(&s.drv), 0);
+	ASSERT_EQ(log.done.size(), 2u);
+	EXPECT_EQ(log.done[0].stag, b.stag);
+	EXPECT_EQ(log.done[1].stag, a.stag);
+	for (const auto &d : log.done) {
+		EXPECT_EQ(d.sid, 0x40u);
+		EXPECT_EQ(d.x.outcome, SMMU_XLATE_FAULT);
+		EXPECT_EQ(d.x.event, SMMU_EVT_F_TRANSLATION);
+	}
+	EXPECT_EQ(smmu_stalled(s.smmu), 1u); // stream 0x41's is still held
+}
+
+TEST(Smmu, StallNeedsAFreeSlotAndARecordedEvent)
+{
+	smmu_params_t p = smmu_params_default();
+	p.stall_max = 1;
+	Sys s(true, p);
+	EXPECT_EQ(SMMU_GET(smmu_mmio_read(s.smmu, SMMU_IDR5, 4), IDR5_STALL_MAX), 1u);
+	s.stage1_stream(0x40, true, true);
+	EXPECT_TRUE(s.xlate(0x40, 0x1000).stalled);
+	smmu_xlate_t x = s.xlate(0x40, 0x2000); // no slot left: terminated at once
+	EXPECT_FALSE(x.stalled);
+	EXPECT_EQ(x.outcome, SMMU_XLATE_FAULT);
+	EXPECT_TRUE(x.evt_recorded);
+	std::vector<smmu_evt_rec_t> ev = s.events();
+	ASSERT_EQ(ev.size(), 2u);
+	EXPECT_TRUE(ev[0].stall);
+	EXPECT_FALSE(ev[1].stall);
 }

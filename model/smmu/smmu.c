@@ -19,6 +19,7 @@ smmu_params_t smmu_params_default(void)
 		.two_level_st = true,
 		.cd2l = true,
 		.stall = true,
+		.stall_max = 32,
 		.asid16 = true,
 		.vmid16 = true,
 		.sidsize = 16,
@@ -82,7 +83,8 @@ static void compute_idr(smmu_t *s)
 	s->idr[5] = (uint32_t)(SMMU_PREP(IDR5_OAS, (unsigned)oas_encoding(p->oas)) |
 			       SMMU_PREP(IDR5_GRAN4K, p->gran4k) |
 			       SMMU_PREP(IDR5_GRAN16K, p->gran16k) |
-			       SMMU_PREP(IDR5_GRAN64K, p->gran64k));
+			       SMMU_PREP(IDR5_GRAN64K, p->gran64k) |
+			       SMMU_PREP(IDR5_STALL_MAX, p->stall ? p->stall_max : 0));
 	s->iidr = 0x483u << 20 | 0x43Bu; /* ProductID MMU-600, implementer Arm */
 	s->aidr = 0x1;                   /* SMMUv3.1 */
 }
@@ -129,7 +131,9 @@ smmu_t *smmu_create(sim_t *sim, const smmu_params_t *p, mem_port_t mem, const ch
 	s->utlb = p->tbus ? calloc(p->tbus, sizeof *s->utlb) : NULL;
 	s->slot_free = calloc(p->translation_slots ? p->translation_slots : 1, sizeof *s->slot_free);
 	s->walk_free = calloc(p->walk_slots ? p->walk_slots : 1, sizeof *s->walk_free);
-	ok = ok && s->tbu_clk >= 0 && (s->utlb || !p->tbus) && s->slot_free && s->walk_free;
+	s->stalls = calloc(p->stall_max ? p->stall_max : 1, sizeof *s->stalls);
+	ok = ok && s->tbu_clk >= 0 && (s->utlb || !p->tbus) && s->slot_free && s->walk_free &&
+	     s->stalls;
 	for (unsigned i = 0; ok && i < p->tbus; i++) {
 		char nm[24] = "utlbN";
 		nm[4] = (char)('0' + i % 10);
@@ -159,6 +163,7 @@ void smmu_destroy(smmu_t *s)
 	free(s->utlb);
 	free(s->slot_free);
 	free(s->walk_free);
+	free(s->stalls);
 	free(s);
 }
 

@@ -39,6 +39,7 @@ typedef struct smmu_params {
 	bool two_level_st;      /* 2-level stream tables (IDR0.ST_LEVEL) */
 	bool cd2l;              /* 2-level CD tables */
 	bool stall;             /* stall model supported (IDR0.STALL_MODEL = 0) */
+	uint16_t stall_max;     /* transactions that can be stalled at once (IDR5.STALL_MAX) */
 	bool asid16, vmid16;
 	uint8_t sidsize;        /* StreamID bits */
 	uint8_t ssidsize;       /* SubstreamID bits (0: no PASID) */
@@ -159,6 +160,19 @@ typedef struct smmu_latency {
 void smmu_translate_timed(smmu_t *s, unsigned tbu, const smmu_txn_t *t, smmu_xlate_t *x,
 			  smmu_latency_t *lat);
 
+/* Stalled transactions (§3.12.2). A fault that the STE (S2S) or CD (S) asks to stall holds
+ * the transaction in the SMMU: smmu_translate() returns a fault with x->stalled set and the
+ * event record (STALL = 1, STAG) in the event queue. Software answers with CMD_RESUME
+ * (retry, or terminate) or CMD_STALL_TERM (every stalled transaction of a StreamID); when
+ * the SMMU executes that command it calls the client back with the transaction's final
+ * result. A stall needs a free one of IDR5.STALL_MAX slots and a recorded event; without
+ * either the transaction is terminated at once. */
+typedef void (*smmu_stall_done_fn)(void *ctx, uint32_t sid, uint16_t stag,
+				   const smmu_xlate_t *result);
+void smmu_set_stall_client(smmu_t *s, smmu_stall_done_fn fn, void *ctx);
+/* Transactions stalled now. */
+uint32_t smmu_stalled(const smmu_t *s);
+
 /* Name of an event ID ("F_TRANSLATION"), "?" if unknown. */
 const char *smmu_event_name(uint8_t id);
 const char *smmu_path_name(smmu_path_t p);
@@ -174,6 +188,9 @@ typedef struct smmu_stats {
 	uint64_t syncs;
 	uint64_t cmd_errors;
 	uint64_t tlb_hits;
+	uint64_t stalls;           /* transactions stalled */
+	uint64_t resumes;          /* stalled transactions retried by CMD_RESUME */
+	uint64_t stall_terms;      /* stalled transactions terminated (RESUME or STALL_TERM) */
 } smmu_stats_t;
 
 const smmu_stats_t *smmu_stats(const smmu_t *s);

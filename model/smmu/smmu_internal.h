@@ -84,8 +84,21 @@ struct smmu {
 
 	bool cmdq_scheduled; /* a consume event is pending */
 	uint16_t next_stag;
+	struct smmu_stall_slot {
+		bool used;
+		uint32_t sid;
+		uint16_t stag;
+		uint8_t event;
+		smmu_txn_t txn;
+	} *stalls;               /* p.stall_max slots */
+	uint32_t nstalled;
+	smmu_stall_done_fn stall_fn;
+	void *stall_ctx;
 	smmu_stats_t stats;
 };
+
+/* smmu_xlate.c: ends stalled transactions (CMD_RESUME, CMD_STALL_TERM). */
+void smmu_stall_end(smmu_t *s, uint32_t sid, uint16_t stag, bool all, unsigned action);
 
 /* smmu_config.c */
 /* Configuration, from the config cache or memory (*cached says which). */

@@ -170,8 +170,16 @@ static unsigned execute(smmu_t *s, const uint64_t *cmd, uint32_t *extra)
 		*extra = p->inval_cycles;
 		return SMMU_CERROR_NONE;
 	case SMMU_CMD_RESUME:
-	case SMMU_CMD_STALL_TERM:
-		return p->stall ? SMMU_CERROR_NONE : SMMU_CERROR_ILL;
+	case SMMU_CMD_STALL_TERM: {
+		if (!p->stall)
+			return SMMU_CERROR_ILL;
+		unsigned action = (unsigned)SMMU_GET(cmd[0], CMD0_RESUME_ACTION);
+		if (op == SMMU_CMD_RESUME && action > SMMU_RESUME_ABORT)
+			return SMMU_CERROR_ILL;
+		smmu_stall_end(s, (uint32_t)SMMU_GET(cmd[0], CMD0_SID),
+			       (uint16_t)SMMU_GET(cmd[1], CMD1_STAG), op == SMMU_CMD_STALL_TERM, action);
+		return SMMU_CERROR_NONE;
+	}
 	case SMMU_CMD_SYNC: {
 		unsigned cs = (unsigned)SMMU_GET(cmd[0], CMD0_SYNC_CS);
 		if (cs == 3)

@@ -470,12 +470,70 @@ void smmu_translate(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 	bool record = e.s2 ? ste.s2r : (have_cd && cd.r);
 	if (w->fault == SMMU_FAULT_WALK_EABT)
 		record = true; /* an external abort is always recorded */
-	if (stall && t->at != TLP_AT_TRANSLATION_REQ) {
-		x->stalled = true;
-		x->stag = s->next_stag++;
+	if (stall && t->at != TLP_AT_TRANSLATION_REQ && s->nstalled < s->p.stall_max) {
+		/* §3.12.2: a stalled transaction is held under a STAG that no other stalled
+		 * transaction uses, and its event record is what tells software about it. */
+		uint16_t stag = s->next_stag;
+		for (uint32_t i = 0; i < s->p.stall_max; i++)
+			if (s->stalls[i].used && s->stalls[i].stag == stag) {
+				stag++;
+				i = UINT32_MAX; /* restart the scan (the loop's ++ wraps it to 0) */
+			}
+		s->next_stag = (uint16_t)(stag + 1);
 		e.stall = true;
-		e.stag = x->stag;
-		record = true;
+		e.stag = stag;
+		terminate(s, t, x, &e, true);
+		if (!x->evt_recorded)
+			return; /* software could never resume it: terminated */
+		for (uint32_t i = 0; i < s->p.stall_max; i++)
+			if (!s->stalls[i].used) {
+				s->stalls[i] = (struct smmu_stall_slot){true, t->sid, stag, e.id, *t};
+				break;
+			}
+		s->nstalled++;
+		s->stats.stalls++;
+		x->stalled = true;
+		x->stag = stag;
+		return;
 	}
 	terminate(s, t, x, &e, record);
+}
+
+void smmu_set_stall_client(smmu_t *s, smmu_stall_done_fn fn, void *ctx)
+{
+	s->stall_fn = fn;
+	s->stall_ctx = ctx;
+}
+
+uint32_t smmu_stalled(const smmu_t *s)
+{
+	return s->nstalled;
+}
+
+/* CMD_RESUME and CMD_STALL_TERM (§4.7.2, §4.7.3): `all` ends every stalled transaction of
+ * the StreamID (terminating them); otherwise only the one with `stag`, retried or
+ * terminated as `action` says. A command that names no stalled transaction is ignored. */
+void smmu_stall_end(smmu_t *s, uint32_t sid, uint16_t stag, bool all, unsigned action)
+{
+	for (uint32_t i = 0; i < s->p.stall_max; i++) {
+		struct smmu_stall_slot *st = &s->stalls[i];
+		if (!st->used || st->sid != sid || (!all && st->stag != stag))
+			continue;
+		struct smmu_stall_slot held = *st;
+		st->used = false;
+		s->nstalled--;
+		smmu_xlate_t x;
+		if (!all && action == SMMU_RESUME_RETRY) {
+			/* Retried as if new: it may translate, or fault (and stall) again. */
+			s->stats.resumes++;
+			smmu_translate(s, &held.txn, &x);
+		} else {
+			s->stats.stall_terms++;
+			smmu_xlate_clear(&x);
+			x.outcome = SMMU_XLATE_FAULT;
+			x.event = held.event;
+		}
+		if (s->stall_fn)
+			s->stall_fn(s->stall_ctx, held.sid, held.stag, &x);
+	}
 }
