@@ -262,11 +262,24 @@ static void print_iommu(FILE *out, const scenario_t *s, const step_t *st)
 	else if (x->outcome == SMMU_XLATE_FAULT)
 		fprintf(out, ": %s%s", smmu_event_name(x->event),
 			x->evt_recorded ? ", recorded in the event queue" : ", not recorded");
+	if (x->stalled)
+		fprintf(out, ", stalled with STAG 0x%x", x->stag);
 	else
 		fputs(": aborted", out);
 	if (x->walk.fault != SMMU_FAULT_NONE && x->walk.fault_level >= 0)
 		fprintf(out, " (stage %u, level %d)", x->walk.fault_stage, x->walk.fault_level);
 	fputc('\n', out);
+	if (st->resumed) {
+		const smmu_xlate_t *r = &st->resume_x;
+		fprintf(out, "      stall ended by software during step %u: ", st->ended_by + 1);
+		if (r->stalled)
+			fprintf(out, "retried, faulted again (%s), stalled with STAG 0x%x\n",
+				smmu_event_name(r->event), r->stag);
+		else if (r->outcome == SMMU_XLATE_OK)
+			fprintf(out, "retried, 0x%" PRIx64 " -> 0x%" PRIx64 "\n", st->tlp.address, r->pa);
+		else
+			fprintf(out, "terminated\n");
+	}
 	fmt_ns(b[0], sizeof b[0], l->total);
 	fmt_ns(b[1], sizeof b[1], l->utlb);
 	fmt_ns(b[2], sizeof b[2], l->tlb);
@@ -295,7 +308,10 @@ static void describe_end(FILE *out, const scenario_t *s, const step_t *st)
 			fprintf(out, " BAR%d", r->bar);
 		break;
 	case PCIE_OUT_HOST:
-		if (st->has_iommu && st->tlp.at == TLP_AT_TRANSLATION_REQ && r->region < 0 &&
+		if (st->stall_pending)
+			fprintf(out, "STALLED in the IOMMU of %s (STAG 0x%x): still held when the "
+				     "scenario ended", f->rcs[r->rc].name, st->stag);
+		else if (st->has_iommu && st->tlp.at == TLP_AT_TRANSLATION_REQ && r->region < 0 &&
 		    st->iommu.outcome != SMMU_XLATE_OK)
 			fprintf(out, "ATS translation returned no access (R=W=0) for 0x%" PRIx64 " (%s)",
 				st->tlp.address, smmu_event_name(st->iommu.event));
@@ -351,9 +367,13 @@ static void describe_action(FILE *out, const scenario_t *s, const step_t *st)
 			s->domains[st->act_domain].name);
 		break;
 	case ACT_COMMAND:
-		fprintf(out, "queued command 0x%02x on %s (dw0 0x%016" PRIx64 ", dw1 0x%016" PRIx64 ")",
-			(unsigned)SMMU_GET(st->act_dw[0], CMD0_OPCODE), smmu, st->act_dw[0],
+	{
+		unsigned op = (unsigned)SMMU_GET(st->act_dw[0], CMD0_OPCODE);
+		const char *nm = scenario_cmd_name(op);
+		fprintf(out, "queued %s%s0x%02x%s on %s (dw0 0x%016" PRIx64 ", dw1 0x%016" PRIx64 ")",
+			nm ? nm : "command", nm ? " (" : " ", op, nm ? ")" : "", smmu, st->act_dw[0],
 			st->act_dw[1]);
+	}
 		break;
 	case ACT_SYNC:
 		fprintf(out, "CMD_SYNC on %s completed", smmu);
@@ -368,6 +388,8 @@ static void describe_action(FILE *out, const scenario_t *s, const step_t *st)
 			fprintf(out, "\n      %s StreamID 0x%x%s input 0x%" PRIx64 "%s", smmu_event_name(e->id),
 				e->sid, e->ssv ? " (with SubstreamID)" : "", e->input_addr,
 				e->s2 ? " (stage 2)" : "");
+			if (e->stall)
+				fprintf(out, ", stalled with STAG 0x%x", e->stag);
 		}
 		break;
 	case ACT_NONE:
@@ -521,6 +543,8 @@ void report_run_json(FILE *out, const scenario_t *s)
 				jw_kstr(&j, "event", smmu_event_name(st->act_events[k].id));
 				jw_ku64(&j, "stream_id", st->act_events[k].sid);
 				jw_khex(&j, "input_addr", st->act_events[k].input_addr);
+				jw_kbool(&j, "stall", st->act_events[k].stall);
+				jw_ku64(&j, "stag", st->act_events[k].stag);
 				jw_obj_end(&j);
 			}
 			jw_arr_end(&j);
@@ -575,6 +599,20 @@ void report_run_json(FILE *out, const scenario_t *s)
 			jw_str(&j, x->event ? smmu_event_name(x->event) : NULL);
 			jw_kbool(&j, "event_recorded", x->evt_recorded);
 			jw_khex(&j, "pa", x->pa);
+			jw_kbool(&j, "stalled", st->stalled);
+			jw_key(&j, "stall_end");
+			if (st->resumed) {
+				const smmu_xlate_t *r = &st->resume_x;
+				jw_obj(&j);
+				jw_ku64(&j, "step", st->ended_by + 1);
+				jw_kstr(&j, "result", r->stalled ? "stalled-again"
+						      : r->outcome == SMMU_XLATE_OK ? "translated"
+										     : "terminated");
+				jw_khex(&j, "pa", r->pa);
+				jw_obj_end(&j);
+			} else {
+				jw_null(&j);
+			}
 			jw_ku64(&j, "asid", x->asid);
 			jw_ku64(&j, "vmid", x->vmid);
 			jw_kbool(&j, "utlb_hit", l->utlb_hit);

@@ -26,6 +26,8 @@ const char *exp_outcome_token(exp_outcome_t o)
 		return "host";
 	case EXP_TRANSLATED:
 		return "translated";
+	case EXP_STALLED:
+		return "stalled";
 	case EXP_ANY:
 		break;
 	}
@@ -397,7 +399,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 					   "events", NULL};
 	bool ok = ykeys(c, keys);
 	static const char *const outcomes[] = {"delivered", "memory", "blocked", "unsupported",
-					       "host", "translated", NULL};
+					       "host", "translated", "stalled", NULL};
 	int v;
 	ycur_t oc = st->act != ACT_NONE ? yget(c, "outcome") : yneed(c, "outcome");
 	if (st->act != ACT_NONE && oc.node) {
@@ -765,6 +767,7 @@ typedef struct attach_req {
 	iommu_domain_t *d; /* NULL: bypass or abort */
 	bool bypass;
 	bool ats;
+	bool stall; /* stall faults (CD.S, STE.S2S) instead of terminating them */
 	bool has_pasid;
 	uint32_t pasid;
 	ycur_t at;
@@ -776,11 +779,12 @@ static bool collect_attach(scenario_t *s, const ycur_t *c, attach_req_t *r)
 	r->at = *c;
 	if (!yexpect_map(c))
 		return false;
-	static const char *const keys[] = {"function", "domain", "ats", "pasid", NULL};
+	static const char *const keys[] = {"function", "domain", "ats", "pasid", "stall", NULL};
 	bool ok = ykeys(c, keys);
 	ycur_t fc = yneed(c, "function"), dc = yneed(c, "domain"), ac = yget(c, "ats"),
-	       pc = yget(c, "pasid");
+	       pc = yget(c, "pasid"), sc = yget(c, "stall");
 	ok &= yopt_bool(&ac, &r->ats);
+	ok &= yopt_bool(&sc, &r->stall);
 	r->fn = fc.node ? parse_func_ref(s, &fc) : PCIE_NONE;
 	const char *dn = ytext(&dc);
 	if (!ok || r->fn == PCIE_NONE || !dn) {
@@ -822,6 +826,14 @@ static bool collect_attach(scenario_t *s, const ycur_t *c, attach_req_t *r)
 			     r->d->name, r->d->pt.tt.ias, p->smmus[si].name, sp->oas);
 			return false;
 		}
+	}
+	if (r->stall && !sp->stall) {
+		yerr(&sc, "SMMU '%s' has no stall model (features.stall is false)", p->smmus[si].name);
+		return false;
+	}
+	if (r->stall && !r->d) {
+		yerr(&sc, "only a domain's faults can stall (not bypass or abort)");
+		return false;
 	}
 	if (r->d && r->d->stage == 2 && !sp->s2p) {
 		yerr(&dc, "SMMU '%s' has no stage 2", p->smmus[si].name);
@@ -898,6 +910,7 @@ static bool program_function(scenario_t *s, const attach_req_t *reqs, unsigned n
 				smmu_ste_abort(ste);
 		} else if (def->d->stage == 2) {
 			smmu_ste_s2(ste, &def->d->pt, def->d->vmid, eats);
+			ste[2] |= SMMU_PREP(STE2_S2S, def->stall);
 		} else if (def->d->parent >= 0) {
 			/* Nested: the guest's CD sits in guest memory too, found by IPA. */
 			iommu_domain_t *g = def->d, *pd = &s->domains[g->parent];
@@ -910,16 +923,19 @@ static bool program_function(scenario_t *s, const attach_req_t *reqs, unsigned n
 				return false;
 			}
 			smmu_cd_build(cd, &g->pt, g->asid, true);
+			cd[0] |= SMMU_PREP(CD0_S, def->stall);
 			uint8_t raw[SMMU_CD_SIZE];
 			for (int k = 0; k < 8; k++)
 				mem_put_le64(raw + 8 * k, cd[k]);
 			mem_write(s->sys.mem, cd_pa, raw, sizeof raw);
 			smmu_ste_nested(ste, cd_pa - g->pt.ipa_delta, 0, STE_S1FMT_LINEAR,
 					STE_S1DSS_SSID0, &pd->pt, pd->vmid, eats);
+			ste[2] |= SMMU_PREP(STE2_S2S, def->stall);
 		} else {
 			unsigned fmt;
 			uint64_t cdtab = smmu_drv_alloc_cdtab(drv, 0, false, &fmt);
 			smmu_cd_build(cd, &def->d->pt, def->d->asid, true);
+			cd[0] |= SMMU_PREP(CD0_S, def->stall);
 			r = cdtab ? smmu_drv_write_cd(drv, sid, cdtab, fmt, 0, cd) : -1;
 			smmu_ste_s1(ste, cdtab, 0, fmt, STE_S1DSS_SSID0, eats);
 		}
@@ -943,11 +959,13 @@ static bool program_function(scenario_t *s, const attach_req_t *reqs, unsigned n
 						      : STE_S1DSS_TERMINATE;
 		if (!r && def && def->d) {
 			smmu_cd_build(cd, &def->d->pt, def->d->asid, true);
+			cd[0] |= SMMU_PREP(CD0_S, def->stall);
 			r = smmu_drv_write_cd(drv, sid, cdtab, fmt, 0, cd);
 		}
 		for (unsigned i = 0; i < n && !r; i++)
 			if (reqs[i].fn == fn && reqs[i].has_pasid) {
 				smmu_cd_build(cd, &reqs[i].d->pt, reqs[i].d->asid, true);
+				cd[0] |= SMMU_PREP(CD0_S, reqs[i].stall);
 				r = smmu_drv_write_cd(drv, sid, cdtab, fmt, reqs[i].pasid, cd);
 			}
 		smmu_ste_s1(ste, cdtab, cdmax, fmt, s1dss, eats);
@@ -1029,6 +1047,14 @@ static const struct {
 	{"SYNC", SMMU_CMD_SYNC},
 };
 
+const char *scenario_cmd_name(unsigned op)
+{
+	for (unsigned i = 0; i < sizeof cmd_names / sizeof cmd_names[0]; i++)
+		if (cmd_names[i].op == op)
+			return cmd_names[i].name;
+	return NULL;
+}
+
 static int parse_smmu_ref(const scenario_t *s, const ycur_t *c)
 {
 	const char *t = ytext(c);
@@ -1043,11 +1069,13 @@ static int parse_smmu_ref(const scenario_t *s, const ycur_t *c)
 static bool parse_command(scenario_t *s, step_t *st, const ycur_t *c)
 {
 	static const char *const keys[] = {"smmu",    "op",   "dwords", "function", "ssid",
-					   "domain",  "address", "leaf", "range",  NULL};
+					   "domain",  "address", "leaf", "range", "stag", "action",
+					   NULL};
 	bool ok = ykeys(c, keys);
 	ycur_t sm = yneed(c, "smmu"), op = yget(c, "op"), dw = yget(c, "dwords"),
 	       fn = yget(c, "function"), ss = yget(c, "ssid"), dm = yget(c, "domain"),
-	       ad = yget(c, "address"), lf = yget(c, "leaf"), rg = yget(c, "range");
+	       ad = yget(c, "address"), lf = yget(c, "leaf"), rg = yget(c, "range"),
+	       sg = yget(c, "stag"), ac = yget(c, "action");
 	st->act_smmu = sm.node ? parse_smmu_ref(s, &sm) : -1;
 	if (st->act_smmu < 0)
 		return false;
@@ -1104,6 +1132,17 @@ static bool parse_command(scenario_t *s, step_t *st, const ycur_t *c)
 	ok &= yopt_u8(&rg, &range, 0, 31);
 	if (opcode == SMMU_CMD_CFGI_STE_RANGE)
 		d1 = SMMU_PREP(CMD1_RANGE, range);
+	/* CMD_RESUME: the STAG from the stall's event record, and retry or terminate. */
+	uint16_t stag = 0;
+	ok &= yopt_u16(&sg, &stag, 0, UINT16_MAX);
+	static const char *const actions[] = {"terminate", "retry", "abort", NULL};
+	int action = SMMU_RESUME_TERMINATE;
+	if (ac.node)
+		ok &= yenum(&ac, actions, &action);
+	if (opcode == SMMU_CMD_RESUME) {
+		d0 |= SMMU_PREP(CMD0_RESUME_ACTION, (unsigned)action);
+		d1 = SMMU_PREP(CMD1_STAG, stag);
+	}
 	st->act_dw[0] = d0;
 	st->act_dw[1] = d1;
 	return ok;
@@ -1354,6 +1393,8 @@ exp_outcome_t step_outcome(const step_t *st)
 	case PCIE_OUT_FUNCTION:
 		return EXP_DELIVERED;
 	case PCIE_OUT_HOST:
+		if (st->stall_pending)
+			return EXP_STALLED;
 		if (st->has_iommu && st->tlp.at == TLP_AT_TRANSLATION_REQ && r->region == PCIE_NONE)
 			return EXP_TRANSLATED;
 		return r->region != PCIE_NONE ? EXP_MEMORY : EXP_HOST;
@@ -1461,13 +1502,13 @@ static void check(const scenario_t *s, step_t *st)
 				e->event ? smmu_event_name((uint8_t)e->event) : "none",
 				ev ? smmu_event_name((uint8_t)ev) : "none");
 	}
-	if (e->pa >= 0 && (!st->has_iommu || st->iommu.outcome != SMMU_XLATE_OK ||
-			   st->iommu.pa != (uint64_t)e->pa))
-	{
-		if (st->has_iommu && st->iommu.outcome == SMMU_XLATE_OK)
+	/* A stalled transaction that software resumed is judged by its final translation. */
+	const smmu_xlate_t *fx = st->resumed ? &st->resume_x : &st->iommu;
+	if (e->pa >= 0 && (!st->has_iommu || fx->outcome != SMMU_XLATE_OK || fx->pa != (uint64_t)e->pa)) {
+		if (st->has_iommu && fx->outcome == SMMU_XLATE_OK)
 			appendf(st->mismatch, sizeof st->mismatch,
 				"expected translation to 0x%" PRIx64 ", got 0x%" PRIx64 "; ",
-				(uint64_t)e->pa, st->iommu.pa);
+				(uint64_t)e->pa, fx->pa);
 		else
 			appendf(st->mismatch, sizeof st->mismatch,
 				"expected translation to 0x%" PRIx64 ", got no translation; ",
@@ -1486,10 +1527,19 @@ static void check(const scenario_t *s, step_t *st)
 	st->met = st->mismatch[0] == '\0';
 }
 
-typedef struct runner {
+typedef struct runner runner_t;
+/* What an SMMU's stall callback needs: the runner and which SMMU it is. */
+typedef struct stall_ctx {
+	runner_t *rn;
+	int si;
+} stall_ctx_t;
+
+struct runner {
 	scenario_t *s;
 	uint32_t next;
-} runner_t;
+	uint32_t current; /* the step running now */
+	stall_ctx_t *stall;
+};
 
 static void start_step(sim_t *sim, void *ctx, uint64_t arg);
 
@@ -1528,12 +1578,10 @@ static bool make_completion(const step_t *st, tlp_t *cpl)
 	return false;
 }
 
-static void finish_step(sim_t *sim, void *ctx, uint64_t arg)
+/* Schedules the step after `arg`. */
+static void advance(sim_t *sim, void *ctx, uint64_t arg)
 {
 	runner_t *rn = ctx;
-	step_t *st = &rn->s->steps[arg];
-	st->end = sim_now(sim);
-	check(rn->s, st);
 	rn->next = (uint32_t)arg + 1;
 	if (rn->next < rn->s->nsteps) {
 		step_t *nx = &rn->s->steps[rn->next];
@@ -1542,6 +1590,16 @@ static void finish_step(sim_t *sim, void *ctx, uint64_t arg)
 			when = rn->s->t0 + (sim_time_t)nx->at_ns * SIM_NS;
 		sim_schedule_at(sim, when, start_step, rn, rn->next);
 	}
+}
+
+static void finish_step(sim_t *sim, void *ctx, uint64_t arg)
+{
+	runner_t *rn = ctx;
+	step_t *st = &rn->s->steps[arg];
+	st->end = sim_now(sim);
+	check(rn->s, st);
+	if (!st->stalled) /* a stalled step let the scenario go on when it stalled */
+		advance(sim, ctx, arg);
 }
 
 /* Routes the completion of a step's non-posted request from its completer back to the
@@ -1606,7 +1664,6 @@ static void complete_step(runner_t *rn, uint64_t arg)
  * that root complex) translates it now, then the memory map decides. */
 static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 {
-	(void)sim;
 	runner_t *rn = ctx;
 	scenario_t *sc = rn->s;
 	step_t *st = &sc->steps[arg];
@@ -1643,7 +1700,18 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 				    x->path == SMMU_PATH_ATS_TRANSLATED)
 					 ? PCIE_WHY_IOMMU_BYPASS
 					 : PCIE_WHY_IOMMU_XLATE;
+		if (x->stalled)
+			why = PCIE_WHY_IOMMU_STALL;
 		pcie_route_add_hop(&st->route, PCIE_NONE, st->route.rc, why, st->iommu_lat.total);
+		if (x->stalled) {
+			/* Held in the SMMU until a CMD_RESUME or CMD_STALL_TERM (stall_done()); the
+			 * device and the scenario go on meanwhile. */
+			st->stalled = st->stall_pending = true;
+			st->stag = x->stag;
+			st->stall_at = sim_now(sim) + st->iommu_lat.total;
+			sim_schedule_at(sim, st->stall_at, advance, rn, arg);
+			return;
+		}
 		if (t.at == TLP_AT_TRANSLATION_REQ && x->outcome == SMMU_XLATE_FAULT &&
 		    x->event != SMMU_EVT_F_BAD_ATS_TREQ) {
 			/* A translation request that faults is answered successfully, granting no
@@ -1666,6 +1734,49 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 	}
 	pcie_route_host(&p->fabric, &t, &st->route);
 	complete_step(rn, arg);
+}
+
+/* The SMMU ended a stalled transaction (it executed a CMD_RESUME or CMD_STALL_TERM): the
+ * step that stalled continues from the root complex with the SMMU's final answer. */
+static void stall_done(void *ctx, uint32_t sid, uint16_t stag, const smmu_xlate_t *x)
+{
+	stall_ctx_t *c = ctx;
+	runner_t *rn = c->rn;
+	scenario_t *sc = rn->s;
+	sim_t *sim = sc->sys.sim;
+	step_t *st = NULL;
+	uint32_t i = 0;
+	for (; i < sc->nsteps && !st; i++)
+		if (sc->steps[i].stall_pending && sc->steps[i].iommu_smmu == c->si &&
+		    sc->steps[i].iommu_sid == sid && sc->steps[i].stag == stag)
+			st = &sc->steps[i];
+	if (!st)
+		return;
+	i--;
+	sim_time_t now = sim_now(sim), held = now > st->stall_at ? now - st->stall_at : 0;
+	uint32_t rc = st->route.rc;
+	st->resumed = true;
+	st->resume_x = *x;
+	st->ended_by = rn->current;
+	if (x->stalled) { /* retried, and it faulted and stalled again */
+		pcie_route_add_hop(&st->route, PCIE_NONE, rc, PCIE_WHY_IOMMU_RESUME, held);
+		pcie_route_add_hop(&st->route, PCIE_NONE, rc, PCIE_WHY_IOMMU_STALL, 0);
+		st->stag = x->stag;
+		st->stall_at = now;
+		return;
+	}
+	st->stall_pending = false;
+	if (x->outcome == SMMU_XLATE_OK) {
+		pcie_route_add_hop(&st->route, PCIE_NONE, rc, PCIE_WHY_IOMMU_RESUME, held);
+		tlp_t t = st->tlp;
+		t.address = x->pa;
+		t.at = TLP_AT_UNTRANSLATED;
+		pcie_route_host(&sc->platform.fabric, &t, &st->route);
+	} else {
+		pcie_route_add_hop(&st->route, PCIE_NONE, rc, PCIE_WHY_IOMMU_STALL_TERM, held);
+		pcie_route_block(&st->route, rc);
+	}
+	complete_step(rn, i);
 }
 
 /* Waiting for an action's CMD_SYNC: polls like a driver spinning on its MSI slot. */
@@ -1762,6 +1873,7 @@ static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 	const pcie_fabric_t *f = &rn->s->platform.fabric;
 	st->ran = true;
 	st->start = sim_now(sim);
+	rn->current = (uint32_t)arg;
 	if (st->act != ACT_NONE) {
 		do_action(rn, arg);
 		return;
@@ -1784,11 +1896,28 @@ static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 bool scenario_run(scenario_t *s)
 {
 	sim_t *sim = s->sys.sim;
-	runner_t rn = {s, 0};
+	runner_t rn = {s, 0, 0, NULL};
+	uint32_t n = s->platform.nsmmus;
+	rn.stall = calloc(n ? n : 1, sizeof *rn.stall);
+	if (!rn.stall)
+		return false;
+	for (uint32_t i = 0; i < n; i++) {
+		rn.stall[i] = (stall_ctx_t){&rn, (int)i};
+		smmu_set_stall_client(s->sys.smmu[i], stall_done, &rn.stall[i]);
+	}
 	sim_time_t first = s->t0 + (s->steps[0].at_ns >= 0 ? (sim_time_t)s->steps[0].at_ns * SIM_NS : 0);
 	bool ok = sim_schedule_at(sim, first, start_step, &rn, 0) == SIM_OK;
 	if (ok)
 		sim_run(sim, SIM_TIME_MAX);
+	/* Transactions still stalled are checked as they stand: held in the SMMU. */
+	for (uint32_t i = 0; i < s->nsteps; i++)
+		if (s->steps[i].stall_pending) {
+			s->steps[i].end = sim_now(sim);
+			check(s, &s->steps[i]);
+		}
+	for (uint32_t i = 0; i < n; i++)
+		smmu_set_stall_client(s->sys.smmu[i], NULL, NULL);
+	free(rn.stall);
 	return ok;
 }
 

@@ -27,7 +27,8 @@ typedef enum exp_outcome {
 	EXP_UNSUPPORTED, /* Unsupported Request: nobody claims it */
 	EXP_HOST,       /* arrived at the root complex itself (a message to the RC, a completion
 			 * to the host) */
-	EXP_TRANSLATED  /* an ATS translation request answered by the IOMMU */
+	EXP_TRANSLATED, /* an ATS translation request answered by the IOMMU */
+	EXP_STALLED     /* still stalled in the IOMMU when the scenario ended */
 } exp_outcome_t;
 
 #define STEP_FROM_HOST (-2)
@@ -119,6 +120,15 @@ typedef struct step {
 	uint32_t iommu_sid;
 	smmu_xlate_t iommu;
 	smmu_latency_t iommu_lat;
+	/* A stalled transaction: held from stall_at until software ends it. The scenario goes
+	 * on meanwhile; the step is checked when the transaction ends (or the scenario does). */
+	bool stalled;          /* the SMMU stalled it (at least once) */
+	bool stall_pending;    /* ... and it is still held */
+	uint16_t stag;
+	sim_time_t stall_at;
+	bool resumed;          /* software ended the stall: resume_x is the final answer */
+	smmu_xlate_t resume_x;
+	uint32_t ended_by;     /* the step during which it was ended */
 } step_t;
 
 typedef struct scenario {
@@ -137,6 +147,8 @@ typedef struct scenario {
 } scenario_t;
 
 bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs);
+/* The command name a scenario's `op` uses for an opcode ("TLBI_NH_ASID"), NULL if none. */
+const char *scenario_cmd_name(unsigned op);
 void scenario_free(scenario_t *s);
 
 /* Runs every step on a fresh simulation; returns false only when out of memory. */

@@ -251,6 +251,9 @@ typedef enum pcie_why {
 	PCIE_WHY_IOMMU_BYPASS,     /* the IOMMU let it through untranslated (bypass, ATS) */
 	PCIE_WHY_IOMMU_FAULT,      /* the IOMMU terminated it with a fault */
 	PCIE_WHY_IOMMU_ABORT,      /* the IOMMU aborted it (no translation configured) */
+	PCIE_WHY_IOMMU_STALL,      /* the IOMMU stalled it: held until software answers */
+	PCIE_WHY_IOMMU_RESUME,     /* software retried the stalled transaction (CMD_RESUME) */
+	PCIE_WHY_IOMMU_STALL_TERM, /* software terminated the stalled transaction */
 	PCIE_WHY_COUNT
 } pcie_why_t;
 

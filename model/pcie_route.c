@@ -618,6 +618,12 @@ static const struct {
 	[PCIE_WHY_IOMMU_FAULT] = {"iommu-fault", "the IOMMU terminated it with a fault"},
 	[PCIE_WHY_IOMMU_ABORT] = {"iommu-abort",
 				  "the IOMMU aborted it: no translation is configured for the stream"},
+	[PCIE_WHY_IOMMU_STALL] = {"iommu-stall",
+				  "the IOMMU stalled it on a fault: held until software resumes or terminates it"},
+	[PCIE_WHY_IOMMU_RESUME] = {"iommu-resume",
+				   "software resumed it (CMD_RESUME, retry): the IOMMU translated it again"},
+	[PCIE_WHY_IOMMU_STALL_TERM] = {"iommu-stall-term",
+				       "software terminated it (CMD_RESUME terminate, or CMD_STALL_TERM)"},
 	[PCIE_WHY_BRIDGE_COMPLETES] = {"bridge-completes",
 				       "the bridge completes it on its PCI bus for the original requester"},
 };

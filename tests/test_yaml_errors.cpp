@@ -323,3 +323,21 @@ TEST(YamlErrors, IommuSectionNeedsAnSmmuAndKnownDomains)
 		  "s.yaml:9:11: iommu.domains[0].mappings[1]: [0x2000, +0x1000) overlaps a mapping "
 		  "made before in domain 'd'\n");
 }
+
+TEST(YamlErrors, StallNeedsTheStallModelAndADomain)
+{
+	const char *scen = "name: s\nplatform: p.yaml\niommu:\n  domains:\n    - { name: d, stage: 1 }\n"
+			   "  attach: [ { function: e0, domain: %s, stall: true } ]\nsteps:\n  - from: e0\n"
+			   "    tlp: { type: MWr, address: dram0 }\n";
+	char buf[512];
+	std::string no_stall = kSmmuPlatform;
+	no_stall.replace(no_stall.find("root_complexes:"), 0, "    features: { stall: false }\n");
+	snprintf(buf, sizeof buf, scen, "d");
+	EXPECT_EQ(scenario_errors(no_stall, buf),
+		  "s.yaml:6:47: iommu.attach[0].stall: SMMU 'smmu0' has no stall model (features.stall "
+		  "is false)\n");
+	snprintf(buf, sizeof buf, scen, "bypass");
+	EXPECT_EQ(scenario_errors(kSmmuPlatform, buf),
+		  "s.yaml:6:52: iommu.attach[0].stall: only a domain's faults can stall (not bypass or "
+		  "abort)\n");
+}
