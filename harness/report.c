@@ -262,10 +262,10 @@ static void print_iommu(FILE *out, const scenario_t *s, const step_t *st)
 	else if (x->outcome == SMMU_XLATE_FAULT)
 		fprintf(out, ": %s%s", smmu_event_name(x->event),
 			x->evt_recorded ? ", recorded in the event queue" : ", not recorded");
-	if (x->stalled)
-		fprintf(out, ", stalled with STAG 0x%x", x->stag);
 	else
 		fputs(": aborted", out);
+	if (x->stalled)
+		fprintf(out, ", stalled with STAG 0x%x", x->stag);
 	if (x->walk.fault != SMMU_FAULT_NONE && x->walk.fault_level >= 0)
 		fprintf(out, " (stage %u, level %d)", x->walk.fault_stage, x->walk.fault_level);
 	fputc('\n', out);
@@ -425,6 +425,11 @@ void report_run_text(FILE *out, const scenario_t *s)
 		fprintf(out, "    from %s: %s%s\n",
 			st->from >= 0 ? p->fabric.funcs[st->from].name : p->fabric.rcs[st->host_rc].name,
 			tl, st->forged ? " (forged Requester ID)" : "");
+		if (st->use_atc && st->atc_hit)
+			fprintf(out, "      atc: hit, 0x%" PRIx64 " -> 0x%" PRIx64 ", sent translated\n",
+				st->atc_va, st->tlp.address);
+		else if (st->use_atc)
+			fprintf(out, "      atc: miss for 0x%" PRIx64 ", sent untranslated\n", st->atc_va);
 		print_hops(out, s, &st->route);
 		if (st->has_iommu)
 			print_iommu(out, s, st);
@@ -580,6 +585,15 @@ void report_run_json(FILE *out, const scenario_t *s)
 		else
 			jw_null(&j);
 		jw_obj_end(&j);
+		jw_key(&j, "atc");
+		if (st->use_atc) {
+			jw_obj(&j);
+			jw_kbool(&j, "hit", st->atc_hit);
+			jw_khex(&j, "untranslated", st->atc_va);
+			jw_obj_end(&j);
+		} else {
+			jw_null(&j);
+		}
 		jw_ku64(&j, "start_ps", st->start - s->t0);
 		jw_ku64(&j, "end_ps", st->end - s->t0);
 		jw_key(&j, "route");

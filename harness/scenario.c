@@ -269,7 +269,7 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 					   "pasid",	   "pasid_exec", "pasid_priv",
 					   "requester_id", "to",	 "tag",    "data",
 					   "poisoned",	   "msg_code",	 "routing", "register",
-					   NULL};
+					   "atc",	   NULL};
 	bool ok = ykeys(c, keys);
 	tlp_t *t = &st->tlp;
 	int v;
@@ -290,7 +290,7 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 	       pasid = yget(c, "pasid"), pe = yget(c, "pasid_exec"), pp = yget(c, "pasid_priv"),
 	       rid = yget(c, "requester_id"), to = yget(c, "to"), tag = yget(c, "tag"),
 	       data = yget(c, "data"), poi = yget(c, "poisoned"), mc = yget(c, "msg_code"),
-	       mr = yget(c, "routing"), reg = yget(c, "register");
+	       mr = yget(c, "routing"), reg = yget(c, "register"), ac = yget(c, "atc");
 	uint64_t u;
 	bool needs_addr = t->type == TLP_MRD || t->type == TLP_MWR;
 	if (a.node) {
@@ -365,6 +365,13 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 		}
 	}
 	ok &= yopt_u16(&reg, &t->cfg_reg, 0, 0xfff);
+	ok &= yopt_bool(&ac, &st->use_atc);
+	if (st->use_atc && (st->from < 0 || !f->funcs[st->from].has_ats || !needs_addr ||
+			    t->at != TLP_AT_UNTRANSLATED)) {
+		yerr(&ac, "'atc' is for an untranslated MRd or MWr from a function with ATS "
+			  "(ats: true in the platform)");
+		ok = false;
+	}
 	if (ok) {
 		const char *why = tlp_check(t);
 		if (why) {
@@ -386,6 +393,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	e->completion = -1;
 	e->event = -1;
 	e->pa = -1;
+	e->atc = -1;
 	e->cerror = -1;
 	e->nevents = -1;
 	if (!c->node)
@@ -395,7 +403,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	e->present = true;
 	static const char *const keys[] = {"outcome", "to",  "bar",	     "at",
 					   "reason",  "redirected", "p2p", "latency_ns",
-					   "requester_id", "completion", "event", "pa", "cerror",
+					   "requester_id", "completion", "event", "pa", "cerror", "atc",
 					   "events", NULL};
 	bool ok = ykeys(c, keys);
 	static const char *const outcomes[] = {"delivered", "memory", "blocked", "unsupported",
@@ -443,7 +451,15 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	ycur_t to = yget(c, "to"), bar = yget(c, "bar"), at = yget(c, "at"), re = yget(c, "reason"),
 	       rd = yget(c, "redirected"), pp = yget(c, "p2p"), lat = yget(c, "latency_ns"),
 	       rid = yget(c, "requester_id"), cpl = yget(c, "completion"), ev = yget(c, "event"),
-	       pa = yget(c, "pa");
+	       pa = yget(c, "pa"), ac = yget(c, "atc");
+	if (ac.node) {
+		static const char *const hm[] = {"miss", "hit", NULL};
+		ok &= yenum(&ac, hm, &e->atc);
+		if (!st->use_atc) {
+			yerr(&ac, "the step's TLP does not use the ATC (add atc: true to it)");
+			ok = false;
+		}
+	}
 	if (ev.node) {
 		const char *t = ytext(&ev);
 		if (t && !strcmp(t, "none")) {
@@ -1070,12 +1086,13 @@ static bool parse_command(scenario_t *s, step_t *st, const ycur_t *c)
 {
 	static const char *const keys[] = {"smmu",    "op",   "dwords", "function", "ssid",
 					   "domain",  "address", "leaf", "range", "stag", "action",
-					   NULL};
+					   "size",    "global",  NULL};
 	bool ok = ykeys(c, keys);
 	ycur_t sm = yneed(c, "smmu"), op = yget(c, "op"), dw = yget(c, "dwords"),
 	       fn = yget(c, "function"), ss = yget(c, "ssid"), dm = yget(c, "domain"),
 	       ad = yget(c, "address"), lf = yget(c, "leaf"), rg = yget(c, "range"),
-	       sg = yget(c, "stag"), ac = yget(c, "action");
+	       sg = yget(c, "stag"), ac = yget(c, "action"), sz = yget(c, "size"),
+	       gl = yget(c, "global");
 	st->act_smmu = sm.node ? parse_smmu_ref(s, &sm) : -1;
 	if (st->act_smmu < 0)
 		return false;
@@ -1142,6 +1159,16 @@ static bool parse_command(scenario_t *s, step_t *st, const ycur_t *c)
 	if (opcode == SMMU_CMD_RESUME) {
 		d0 |= SMMU_PREP(CMD0_RESUME_ACTION, (unsigned)action);
 		d1 = SMMU_PREP(CMD1_STAG, stag);
+	}
+	/* CMD_ATC_INV: 2^size 4 KiB pages at 'address' (52, the default without an address:
+	 * the whole address space); 'global' for every PASID. */
+	uint8_t atc_size = ad.node ? 0 : 52;
+	ok &= yopt_u8(&sz, &atc_size, 0, 52);
+	bool global = false;
+	ok &= yopt_bool(&gl, &global);
+	if (opcode == SMMU_CMD_ATC_INV) {
+		d0 |= SMMU_PREP(CMD0_ATC_GLOBAL, global);
+		d1 |= SMMU_PREP(CMD1_ATC_SIZE, atc_size);
 	}
 	st->act_dw[0] = d0;
 	st->act_dw[1] = d1;
@@ -1502,6 +1529,9 @@ static void check(const scenario_t *s, step_t *st)
 				e->event ? smmu_event_name((uint8_t)e->event) : "none",
 				ev ? smmu_event_name((uint8_t)ev) : "none");
 	}
+	if (e->atc >= 0 && st->atc_hit != (e->atc == 1))
+		appendf(st->mismatch, sizeof st->mismatch, "expected an ATC %s, got a %s; ",
+			e->atc ? "hit" : "miss", st->atc_hit ? "hit" : "miss");
 	/* A stalled transaction that software resumed is judged by its final translation. */
 	const smmu_xlate_t *fx = st->resumed ? &st->resume_x : &st->iommu;
 	if (e->pa >= 0 && (!st->has_iommu || fx->outcome != SMMU_XLATE_OK || fx->pa != (uint64_t)e->pa)) {
@@ -1725,7 +1755,15 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 			return;
 		}
 		if (t.at == TLP_AT_TRANSLATION_REQ) {
-			/* An ATS translation request is answered by the IOMMU itself. */
+			/* An ATS translation request is answered by the IOMMU itself; the device
+			 * keeps the answer in its ATC. */
+			atc_t *atc = st->from >= 0 && sc->sys.atc ? &sc->sys.atc[st->from] : NULL;
+			if (atc && atc->n) {
+				unsigned r = t.pasid_priv ? SMMU_PERM_PR : SMMU_PERM_UR;
+				unsigned w = t.pasid_priv ? SMMU_PERM_PW : SMMU_PERM_UW;
+				atc_fill(atc, t.has_pasid, t.pasid, t.address, x->pa, x->size,
+					 (x->perm & r) != 0, (x->perm & w) != 0);
+			}
 			complete_step(rn, arg);
 			return;
 		}
@@ -1885,6 +1923,18 @@ static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 		pcie_route_down(f, st->host_rc, &st->tlp, &st->route);
 		complete_step(rn, arg);
 		return;
+	}
+	atc_t *atc = rn->s->sys.atc ? &rn->s->sys.atc[st->from] : NULL;
+	st->atc_va = st->tlp.address;
+	if (st->use_atc && atc && atc->n) {
+		/* The device translates with its ATC: a hit goes out translated (AT = 10b). */
+		uint64_t pa;
+		if (atc_lookup(atc, st->tlp.has_pasid, st->tlp.pasid, st->tlp.address,
+			       st->tlp.type == TLP_MWR, &pa)) {
+			st->atc_hit = true;
+			st->tlp.address = pa;
+			st->tlp.at = TLP_AT_TRANSLATED;
+		}
 	}
 	pcie_route_up(f, (uint32_t)st->from, &st->tlp, &st->route);
 	if (st->route.outcome == PCIE_OUT_HOST)

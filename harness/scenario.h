@@ -50,6 +50,7 @@ typedef struct expectation {
 	int completion;   /* -1 any, -2 none, else the tlp_cpl_status_t of the completion */
 	int event;        /* -1 any, 0 none, else the SMMU event ID the IOMMU raised */
 	int64_t pa;       /* -1 any: the address after IOMMU translation */
+	int atc;          /* -1 any, 0 the device's ATC missed, 1 it hit */
 	/* Action steps. */
 	int cerror;       /* -1 any, else the CERROR code the wait for CMD_SYNC saw (0 none) */
 	int nevents;      /* -1 any, else the exact list of events drained */
@@ -88,6 +89,9 @@ typedef struct step {
 	uint32_t host_rc;  /* root complex for host-originated steps */
 	bool forged;       /* requester_id given explicitly */
 	tlp_t tlp;
+	bool use_atc;      /* the device looks its address up in its ATC first */
+	bool atc_hit;      /* ... and found it: the TLP went out translated */
+	uint64_t atc_va;   /* the untranslated address it looked up */
 	int64_t at_ns;     /* earliest start, or -1 */
 	expectation_t expect;
 

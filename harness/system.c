@@ -36,6 +36,22 @@ static mem_status_t port_write(void *ctx, uint64_t pa, const void *buf, size_t l
 	return mem_write(s->mem, pa, buf, len);
 }
 
+/* An SMMU's ATS Invalidate Request reaches every ATS function whose Requester ID is the
+ * StreamID (the Invalidate Completion is immediate: the CMD_SYNC after it waits no longer). */
+static void atc_invalidate_request(void *ctx, uint32_t sid, bool ssv, uint32_t ssid, bool global,
+				   uint64_t addr, uint64_t size)
+{
+	const struct system_atc_port *port = ctx;
+	system_t *s = port->sys;
+	const platform_t *p = s->p;
+	for (uint32_t f = 0; f < p->fabric.nfuncs; f++) {
+		const pcie_func_t *fn = &p->fabric.funcs[f];
+		if (s->atc[f].n && system_smmu_of(s, fn->rc) == port->si &&
+		    platform_stream_id(p, fn->rc, pcie_func_id(fn)) == sid)
+			atc_invalidate(&s->atc[f], ssv, ssid, global, addr, size);
+	}
+}
+
 const char *system_init(system_t *s, const platform_t *p, uint64_t seed)
 {
 	memset(s, 0, sizeof *s);
@@ -63,6 +79,13 @@ const char *system_init(system_t *s, const platform_t *p, uint64_t seed)
 	s->drv = calloc(p->nsmmus, sizeof *s->drv);
 	if (!s->smmu || !s->drv)
 		return "out of memory";
+	s->atc = calloc(p->fabric.nfuncs ? p->fabric.nfuncs : 1, sizeof *s->atc);
+	s->atc_port = calloc(p->nsmmus, sizeof *s->atc_port);
+	if (!s->atc || !s->atc_port)
+		return "out of memory";
+	for (uint32_t f = 0; f < p->fabric.nfuncs; f++)
+		if (p->fabric.funcs[f].has_ats && !atc_init(&s->atc[f], SYSTEM_ATC_ENTRIES))
+			return "out of memory";
 	mem_port_t port = {port_read, port_write, s};
 	for (unsigned i = 0; i < p->nsmmus; i++) {
 		s->smmu[i] = smmu_create(s->sim, &p->smmus[i].params, port, p->smmus[i].name);
@@ -70,6 +93,8 @@ const char *system_init(system_t *s, const platform_t *p, uint64_t seed)
 			return "an SMMU's parameters are inconsistent";
 		if (smmu_drv_probe(&s->drv[i], s->smmu[i], s->sim, s->mem, &s->kalloc, true))
 			return "the SMMU driver could not probe an SMMU (kernel pool too small?)";
+		s->atc_port[i] = (struct system_atc_port){s, (int)i};
+		smmu_set_atc_client(s->smmu[i], atc_invalidate_request, &s->atc_port[i]);
 	}
 	/* arm_smmu_probe_device(): every function behind an SMMU gets its stream table entries
 	 * (for its own Requester ID and its DMA alias), aborting until a domain is attached. */
@@ -96,6 +121,10 @@ void system_free(system_t *s)
 	}
 	free(s->smmu);
 	free(s->drv);
+	for (uint32_t f = 0; s->atc && f < s->p->fabric.nfuncs; f++)
+		atc_free(&s->atc[f]);
+	free(s->atc);
+	free(s->atc_port);
 	mem_destroy(s->mem);
 	sim_destroy(s->sim);
 	memset(s, 0, sizeof *s);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "atc.h"
 #include "iopgtable.h"
 #include "platform.h"
 #include "smmu_drv.h"
@@ -21,7 +22,15 @@ typedef struct system {
 	smmu_t **smmu;      /* per platform SMMU */
 	smmu_drv_t *drv;
 	uint16_t next_asid, next_vmid;
+	atc_t *atc;         /* per function: the device's ATC (entries 0 without ATS) */
+	struct system_atc_port {
+		struct system *sys;
+		int si;
+	} *atc_port;        /* per SMMU: where its ATS invalidations go */
 } system_t;
+
+/* Entries in each ATS-capable function's ATC. */
+#define SYSTEM_ATC_ENTRIES 32
 
 /* Builds the system. Returns NULL on success, or a static description of what is missing
  * (for instance DRAM for the kernel's structures). */

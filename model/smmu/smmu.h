@@ -173,6 +173,15 @@ void smmu_set_stall_client(smmu_t *s, smmu_stall_done_fn fn, void *ctx);
 /* Transactions stalled now. */
 uint32_t smmu_stalled(const smmu_t *s);
 
+/* ATS invalidation (§3.9.1, §4.5.1): for each CMD_ATC_INV the SMMU sends an Invalidate
+ * Request to the function(s) of the StreamID, for the untranslated range [addr, +size) of
+ * SubstreamID ssid (ssv) or of none, or of every PASID (global). The client delivers it to
+ * the device's ATC; a CMD_SYNC after the CMD_ATC_INV completes after the callback returned,
+ * as it waits for the Invalidate Completions. Without a client ATC_INV only takes time. */
+typedef void (*smmu_atc_inv_fn)(void *ctx, uint32_t sid, bool ssv, uint32_t ssid, bool global,
+				uint64_t addr, uint64_t size);
+void smmu_set_atc_client(smmu_t *s, smmu_atc_inv_fn fn, void *ctx);
+
 /* Name of an event ID ("F_TRANSLATION"), "?" if unknown. */
 const char *smmu_event_name(uint8_t id);
 const char *smmu_path_name(smmu_path_t p);

@@ -94,6 +94,8 @@ struct smmu {
 	uint32_t nstalled;
 	smmu_stall_done_fn stall_fn;
 	void *stall_ctx;
+	smmu_atc_inv_fn atc_fn;
+	void *atc_ctx;
 	smmu_stats_t stats;
 };
 

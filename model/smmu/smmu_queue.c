@@ -164,11 +164,22 @@ static unsigned execute(smmu_t *s, const uint64_t *cmd, uint32_t *extra)
 		*extra = p->inval_cycles;
 		return SMMU_CERROR_NONE;
 	}
-	case SMMU_CMD_ATC_INV:
+	case SMMU_CMD_ATC_INV: {
 		if (!p->ats)
 			return SMMU_CERROR_ILL;
+		/* Size: 2^Size 4 KiB pages from Address, aligned to that size; 52 is everything. */
+		unsigned size = (unsigned)SMMU_GET(cmd[1], CMD1_ATC_SIZE);
+		if (size > 52)
+			return SMMU_CERROR_ILL;
+		uint64_t len = size >= 52 ? UINT64_MAX : 4096ull << size;
+		uint64_t addr = size >= 52 ? 0 : (SMMU_GET(cmd[1], CMD1_ADDR) << 12) & ~(len - 1);
+		if (s->atc_fn)
+			s->atc_fn(s->atc_ctx, (uint32_t)SMMU_GET(cmd[0], CMD0_SID),
+				  SMMU_GET(cmd[0], CMD0_SSV) != 0, (uint32_t)SMMU_GET(cmd[0], CMD0_SSID),
+				  SMMU_GET(cmd[0], CMD0_ATC_GLOBAL) != 0, addr, len);
 		*extra = p->inval_cycles;
 		return SMMU_CERROR_NONE;
+	}
 	case SMMU_CMD_RESUME:
 	case SMMU_CMD_STALL_TERM: {
 		if (!p->stall)
@@ -198,6 +209,12 @@ static unsigned execute(smmu_t *s, const uint64_t *cmd, uint32_t *extra)
 	default:
 		return SMMU_CERROR_ILL; /* unknown opcode, or a PRI/EL2/EL3 command this SMMU lacks */
 	}
+}
+
+void smmu_set_atc_client(smmu_t *s, smmu_atc_inv_fn fn, void *ctx)
+{
+	s->atc_fn = fn;
+	s->atc_ctx = ctx;
 }
 
 static void cmdq_step(sim_t *sim, void *ctx, uint64_t arg);
