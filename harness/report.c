@@ -414,7 +414,9 @@ void report_run_text(FILE *out, const scenario_t *s)
 			fputs("    do: ", out);
 			describe_action(out, s, st);
 			fputc('\n', out);
-			if (!st->expect.present)
+			if (!st->expect.present && st->act_failed)
+				fputs("    expectation: none, but the action FAILED (counted as not met)\n", out);
+			else if (!st->expect.present)
 				fputs("    expectation: none\n", out);
 			else if (st->met)
 				fputs("    expectation: met\n", out);

@@ -382,6 +382,9 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 	return ok;
 }
 
+/* CMDQ_CONS.ERR codes by name (SMMU_CERROR_*). */
+static const char *const cerror_names[] = {"none", "ILL", "ABT", "ATC_INV_SYNC", NULL};
+
 static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 {
 	expectation_t *e = &st->expect;
@@ -423,7 +426,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	}
 	ycur_t ce = yget(c, "cerror"), evs = yget(c, "events");
 	if (ce.node) {
-		static const char *const codes[] = {"none", "ILL", "ABT", "ATC_INV_SYNC", NULL};
+		const char *const *codes = cerror_names;
 		if (yenum(&ce, codes, &v))
 			e->cerror = v;
 		else
@@ -855,6 +858,11 @@ static bool collect_attach(scenario_t *s, const ycur_t *c, attach_req_t *r)
 		yerr(&dc, "SMMU '%s' has no stage 2", p->smmus[si].name);
 		return false;
 	}
+	if (r->d && r->d->parent >= 0 && !sp->s2p) {
+		yerr(&dc, "SMMU '%s' has no stage 2, which the nested domain '%s' needs",
+		     p->smmus[si].name, r->d->name);
+		return false;
+	}
 	if (r->d && r->d->stage == 1 && !sp->s1p) {
 		yerr(&dc, "SMMU '%s' has no stage 1", p->smmus[si].name);
 		return false;
@@ -930,8 +938,7 @@ static bool program_function(scenario_t *s, const attach_req_t *reqs, unsigned n
 		} else if (def->d->parent >= 0) {
 			/* Nested: the guest's CD sits in guest memory too, found by IPA. */
 			iommu_domain_t *g = def->d, *pd = &s->domains[g->parent];
-			if (!p->smmus[si].params.s2p ||
-			    (!p->smmus[si].msi_bypass && !map_msi_window(s, pd, si, &def->at)))
+			if (!p->smmus[si].msi_bypass && !map_msi_window(s, pd, si, &def->at))
 				return false;
 			uint64_t cd_pa = physalloc_alloc(&g->guest, SMMU_CD_SIZE, SMMU_CD_SIZE);
 			if (!cd_pa) {
@@ -1015,10 +1022,13 @@ static bool parse_iommu(scenario_t *s, const ycur_t *c)
 			return false;
 		for (size_t i = 0; i < ylen(&ds) && ok; i++) {
 			ycur_t d = yat(&ds, i);
-			if (parse_domain(s, &d, &s->domains[s->ndomains]))
+			if (parse_domain(s, &d, &s->domains[s->ndomains])) {
 				s->ndomains++;
-			else
+			} else {
+				free(s->domains[s->ndomains].maps); /* what it held before failing */
+				s->domains[s->ndomains].maps = NULL;
 				ok = false;
+			}
 		}
 	} else if (ds.node) {
 		ok = false;
@@ -1135,6 +1145,8 @@ static bool parse_command(scenario_t *s, step_t *st, const ycur_t *c)
 			return false;
 		}
 		d0 |= d->stage == 1 ? SMMU_PREP(CMD0_ASID, d->asid) : SMMU_PREP(CMD0_VMID, d->vmid);
+		if (d->parent >= 0) /* nested: stage-1 entries are tagged with ASID and VMID */
+			d0 |= SMMU_PREP(CMD0_VMID, s->domains[d->parent].vmid);
 	}
 	if (ad.node) {
 		uint64_t a;
@@ -1504,8 +1516,8 @@ static void check(const scenario_t *s, step_t *st)
 	if (st->act_failed)
 		appendf(st->mismatch, sizeof st->mismatch, "the action failed: %s; ", st->act_detail);
 	if (e->cerror >= 0 && (int)st->act_cerror != e->cerror)
-		appendf(st->mismatch, sizeof st->mismatch, "expected command error %d, got %u; ",
-			e->cerror, st->act_cerror);
+		appendf(st->mismatch, sizeof st->mismatch, "expected command error %s, got %s; ",
+			cerror_names[e->cerror], st->act_cerror < 4 ? cerror_names[st->act_cerror] : "?");
 	if (e->nevents >= 0) {
 		bool same = (unsigned)e->nevents == st->act_nevents;
 		for (int i = 0; same && i < e->nevents; i++)
@@ -1976,7 +1988,9 @@ void scenario_tally(const scenario_t *s, uint32_t *met, uint32_t *not_met, uint3
 	*met = *not_met = *none = 0;
 	for (uint32_t i = 0; i < s->nsteps; i++) {
 		const step_t *st = &s->steps[i];
-		if (!st->expect.present)
+		if (st->act_failed) /* an action that could not be done fails the run */
+			(*not_met)++;
+		else if (!st->expect.present)
 			(*none)++;
 		else if (st->met)
 			(*met)++;

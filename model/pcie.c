@@ -7,7 +7,7 @@
 
 pcie_timing_t pcie_timing_default(void)
 {
-	/* Sources: shared/design/TIMING.md, summarised in docs/models/pcie.md.
+	/* Sources: the published figures docs/models/pcie.md lists.
 	 * Switch traversal 100-160 ns (PLX PEX87xx/86xx, cut-through): 110 ns.
 	 * Root complex + memory calibrated so that a 64 B DMA read from a device on a root port
 	 * completes in ~600 ns (pcie-bench, SIGCOMM'18: median 533-653 ns):

@@ -150,7 +150,7 @@ typedef struct pcie_fabric {
 
 /* --- building ------------------------------------------------------------------------- */
 
-/* Default timing, from docs/models/pcie.md (shared/design/TIMING.md figures). */
+/* Default timing: docs/models/pcie.md gives each figure and its source. */
 pcie_timing_t pcie_timing_default(void);
 
 /* Initialises an empty fabric with default timing. */

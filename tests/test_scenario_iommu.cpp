@@ -155,3 +155,39 @@ TEST(ScenarioIommu, DriverPollsTheQueueWhenTheSmmuHasNoMsi)
 	EXPECT_EQ(r.s.steps[2].iommu.outcome, SMMU_XLATE_OK);
 	EXPECT_EQ(r.s.steps[2].iommu.pa, 0x80001000u);
 }
+
+TEST(ScenarioIommu, FailedActionCountsAsNotMetEvenWithoutExpectation)
+{
+	std::string scen = kScenario;
+	scen += "  - do: { unmap: { domain: d, iova: 0x7000000, size: 4K } }\n";
+	ScenarioRun r(smmu_platform("bypass"), scen);
+	ASSERT_TRUE(r.loaded) << r.errors;
+	EXPECT_TRUE(r.s.steps[3].act_failed);
+	uint32_t met, not_met, none;
+	scenario_tally(&r.s, &met, &not_met, &none);
+	EXPECT_EQ(not_met, 1u);
+	EXPECT_EQ(none, 3u);
+}
+
+TEST(ScenarioIommu, NestedDomainNeedsStage2)
+{
+	std::string plat = smmu_platform("bypass");
+	plat.replace(plat.find("    msi: bypass"), 15,
+		     "    msi: bypass\n    features: { stage2: false }");
+	const char *scen = R"(name: s
+platform: p.yaml
+iommu:
+  domains:
+    - name: vm
+      stage: 2
+      mappings: [ { iova: 0x40000000, pa: dram0, size: 1G } ]
+    - { name: guest, stage: 1, parent: vm }
+  attach: [ { function: e0, domain: guest } ]
+steps:
+  - from: e0
+    tlp: { type: MWr, address: 0x1000, length: 4 }
+)";
+	ScenarioRun r(plat, scen);
+	EXPECT_FALSE(r.loaded);
+	EXPECT_NE(r.errors.find("SMMU 'smmu0' has no stage 2"), std::string::npos) << r.errors;
+}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // SMMU translation latency, cycle by cycle: hits in the uTLB and main TLB, a single-stage miss
-// (calibrated against the MMU-600 figures in shared/design/TIMING.md), a nested miss, slots
+// (calibrated against the MMU-600 figures docs/models/smmu.md cites), a nested miss, slots
 // that queue under load, merged in-flight walks, and breakdowns whose parts add up.
 #include <gtest/gtest.h>
 

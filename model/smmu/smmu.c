@@ -7,7 +7,7 @@
 
 smmu_params_t smmu_params_default(void)
 {
-	/* MMU-600-like, as integrated in shared/design/TIMING.md's reference SoC: both stages,
+	/* MMU-600-like, as integrated in the SoC docs/models/smmu.md cites: both stages,
 	 * ATS, MSI, 2-level tables, 16-bit ASID/VMID, 48-bit OAS, all granules. The TCU runs at
 	 * 600 MHz. Command consumption and invalidation costs are assumptions (no published
 	 * figure): 4 and 16 TCU cycles. */
@@ -33,12 +33,12 @@ smmu_params_t smmu_params_default(void)
 		.cmd_cycles = 4,
 		.inval_cycles = 16,
 		.tcu_hz = 600000000ull,
-		/* TIMING.md: main TLB 2048 entries 4-way; config cache 256; walk caches 256
+		/* Main TLB 2048 entries 4-way; config cache 256; walk caches 256
 		 * entries per stage and level (MMU-600 as integrated in the reference SoC). */
 		.tlb = {2048, 4, SMMU_REPL_LRU},
 		.cfg_cache = {256, 4, SMMU_REPL_LRU},
 		.walk_cache = {256, 4, SMMU_REPL_LRU},
-		/* TIMING.md "mmu600-like": TBU at 400 MHz with a 32-entry fully associative uTLB
+		/* "mmu600-like" (sources in docs/models/smmu.md): TBU at 400 MHz with a 32-entry fully associative uTLB
 		 * (1 cycle) and the main TLB (3 cycles); TBU->TCU 15 ns, response 8 TCU cycles;
 		 * TCU at 600 MHz, 3-cycle config and walk cache lookups, 64 translation and 16
 		 * walk slots; 68 ns per table read. A single-stage 4-read miss then costs
