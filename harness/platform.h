@@ -47,6 +47,7 @@ typedef struct platform_smmu {
 	 * doorbell pages into every domain at this IOVA window (Linux's software MSI window). */
 	bool msi_bypass;
 	uint64_t msi_window, msi_window_size;
+	int32_t region; /* its register frame in the memory map (a `device` region) */
 } platform_smmu_t;
 
 typedef struct platform {

@@ -331,5 +331,22 @@ bool platform_parse_smmus(platform_t *p, const ycur_t *c)
 		}
 		p->nsmmus++;
 	}
+	/* The register frames join the memory map as device regions: whatever reaches those
+	 * addresses (the host, or DMA that translates or bypasses to them) reaches the SMMU. */
+	for (unsigned i = 0; ok && i < p->nsmmus; i++) {
+		platform_smmu_t *sm = &p->smmus[i];
+		for (uint32_t r = 0; r < p->fabric.nregions && ok; r++)
+			if (!strcmp(p->fabric.regions[r].name, sm->name)) {
+				yerr(c, "SMMU '%s' has the name of a memory region; SMMU register frames "
+					"join the memory map under their SMMU's name",
+				     sm->name);
+				ok = false;
+			}
+		if (ok) {
+			sm->region = pcie_add_region(&p->fabric, sm->name, PCIE_REGION_DEVICE, sm->base,
+						     SMMU_MMIO_SIZE);
+			ok = sm->region != PCIE_NONE;
+		}
+	}
 	return ok;
 }

@@ -297,6 +297,44 @@ static void print_iommu(FILE *out, const scenario_t *s, const step_t *st)
 		l->config_reads, b[6], b[7], l->walk_reads, b[8], b[9]);
 }
 
+/* The name of an SMMU register offset, NULL for one without a name here. */
+static const char *smmu_reg_name(uint32_t off)
+{
+	static const struct {
+		uint32_t off;
+		const char *name;
+	} regs[] = {
+		{SMMU_IDR0, "IDR0"},		 {SMMU_CR0, "CR0"},
+		{SMMU_CR0ACK, "CR0ACK"},	 {SMMU_CR1, "CR1"},
+		{SMMU_CR2, "CR2"},		 {SMMU_GBPA, "GBPA"},
+		{SMMU_IRQ_CTRL, "IRQ_CTRL"},	 {SMMU_GERROR, "GERROR"},
+		{SMMU_GERRORN, "GERRORN"},	 {SMMU_STRTAB_BASE, "STRTAB_BASE"},
+		{SMMU_STRTAB_BASE_CFG, "STRTAB_BASE_CFG"}, {SMMU_CMDQ_BASE, "CMDQ_BASE"},
+		{SMMU_CMDQ_PROD, "CMDQ_PROD"},	 {SMMU_CMDQ_CONS, "CMDQ_CONS"},
+		{SMMU_EVENTQ_BASE, "EVENTQ_BASE"}, {SMMU_EVENTQ_PROD, "EVENTQ_PROD"},
+		{SMMU_EVENTQ_CONS, "EVENTQ_CONS"},
+	};
+	for (unsigned i = 0; i < sizeof regs / sizeof regs[0]; i++)
+		if (regs[i].off == off)
+			return regs[i].name;
+	return NULL;
+}
+
+static void print_register_access(FILE *out, const scenario_t *s, const step_t *st)
+{
+	const char *nm = smmu_reg_name(st->reg_offset);
+	fprintf(out, "      %s registers: ", s->platform.smmus[st->reg_smmu].name);
+	if (st->reg_ignored)
+		fprintf(out, "%s of %u bytes at offset 0x%x ignored (registers take aligned 4- and "
+			     "8-byte accesses)\n",
+			st->reg_write ? "write" : "read", st->tlp.length, st->reg_offset);
+	else
+		fprintf(out, "%s 0x%" PRIx64 " %s offset 0x%x%s%s%s\n",
+			st->reg_write ? "wrote" : "read", st->reg_value,
+			st->reg_write ? "to" : "from", st->reg_offset, nm ? " (" : "", nm ? nm : "",
+			nm ? ")" : "");
+}
+
 static void describe_end(FILE *out, const scenario_t *s, const step_t *st)
 {
 	const pcie_fabric_t *f = &s->platform.fabric;
@@ -435,6 +473,8 @@ void report_run_text(FILE *out, const scenario_t *s)
 		print_hops(out, s, &st->route);
 		if (st->has_iommu)
 			print_iommu(out, s, st);
+		if (st->has_reg)
+			print_register_access(out, s, st);
 		if (st->has_cpl) {
 			fprintf(out, "    completion (%s):\n",
 				st->cpl_status == TLP_CPL_SC   ? "successful"
@@ -587,6 +627,18 @@ void report_run_json(FILE *out, const scenario_t *s)
 		else
 			jw_null(&j);
 		jw_obj_end(&j);
+		jw_key(&j, "smmu_register");
+		if (st->has_reg) {
+			jw_obj(&j);
+			jw_kstr(&j, "smmu", s->platform.smmus[st->reg_smmu].name);
+			jw_khex(&j, "offset", st->reg_offset);
+			jw_kbool(&j, "write", st->reg_write);
+			jw_kbool(&j, "ignored", st->reg_ignored);
+			jw_khex(&j, "value", st->reg_value);
+			jw_obj_end(&j);
+		} else {
+			jw_null(&j);
+		}
 		jw_key(&j, "atc");
 		if (st->use_atc) {
 			jw_obj(&j);

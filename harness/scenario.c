@@ -1702,6 +1702,35 @@ static void complete_step(runner_t *rn, uint64_t arg)
 	sim_schedule_at(sim, st->start + total, finish_step, rn, arg);
 }
 
+/* A request that reaches an SMMU's register frame in the memory map accesses its registers,
+ * whoever sent it: a device whose DMA bypasses translation can reprogram the SMMU. */
+static void register_access(scenario_t *sc, step_t *st, const tlp_t *t)
+{
+	const platform_t *p = &sc->platform;
+	if (st->route.outcome != PCIE_OUT_HOST || st->route.region == PCIE_NONE ||
+	    (t->type != TLP_MWR && t->type != TLP_MRD))
+		return;
+	for (unsigned i = 0; i < p->nsmmus; i++) {
+		if (p->smmus[i].region != st->route.region)
+			continue;
+		st->has_reg = true;
+		st->reg_smmu = (int)i;
+		st->reg_offset = (uint32_t)(t->address - p->smmus[i].base);
+		st->reg_write = t->type == TLP_MWR;
+		unsigned size = t->length;
+		if ((size != 4 && size != 8) || (st->reg_offset & (size - 1))) {
+			st->reg_ignored = true; /* registers take aligned 32- and 64-bit accesses */
+			return;
+		}
+		if (st->reg_write) {
+			st->reg_value = mem_le64(t->data) & (size == 8 ? UINT64_MAX : UINT32_MAX);
+			smmu_mmio_write(sc->sys.smmu[i], st->reg_offset, st->reg_value, size);
+		} else {
+			st->reg_value = smmu_mmio_read(sc->sys.smmu[i], st->reg_offset, size);
+		}
+	}
+}
+
 /* The TLP reaches the root complex's upstream exit: its IOMMU (if the platform has one for
  * that root complex) translates it now, then the memory map decides. */
 static void at_host(sim_t *sim, void *ctx, uint64_t arg)
@@ -1783,6 +1812,7 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 		t.at = TLP_AT_UNTRANSLATED;
 	}
 	pcie_route_host(&p->fabric, &t, &st->route);
+	register_access(sc, st, &t);
 	complete_step(rn, arg);
 }
 
@@ -1822,6 +1852,7 @@ static void stall_done(void *ctx, uint32_t sid, uint16_t stag, const smmu_xlate_
 		t.address = x->pa;
 		t.at = TLP_AT_UNTRANSLATED;
 		pcie_route_host(&sc->platform.fabric, &t, &st->route);
+		register_access(sc, st, &t);
 	} else {
 		pcie_route_add_hop(&st->route, PCIE_NONE, rc, PCIE_WHY_IOMMU_STALL_TERM, held);
 		pcie_route_block(&st->route, rc);

@@ -89,6 +89,12 @@ typedef struct step {
 	uint32_t host_rc;  /* root complex for host-originated steps */
 	bool forged;       /* requester_id given explicitly */
 	tlp_t tlp;
+	/* A request that reached an SMMU's register frame: the register access it made. */
+	bool has_reg;
+	int reg_smmu;
+	uint32_t reg_offset;
+	bool reg_write, reg_ignored; /* ignored: not a 4- or 8-byte aligned access */
+	uint64_t reg_value;          /* written, or read */
 	bool use_atc;      /* the device looks its address up in its ATC first */
 	bool atc_hit;      /* ... and found it: the TLP went out translated */
 	uint64_t atc_va;   /* the untranslated address it looked up */

@@ -341,3 +341,12 @@ TEST(YamlErrors, StallNeedsTheStallModelAndADomain)
 		  "s.yaml:6:52: iommu.attach[0].stall: only a domain's faults can stall (not bypass or "
 		  "abort)\n");
 }
+
+TEST(YamlErrors, SmmuNameMustNotBeARegionName)
+{
+	std::string yaml = kSmmuPlatform;
+	yaml.replace(yaml.find("name: smmu0"), 11, "name: dram0");
+	EXPECT_EQ(errors_of(yaml), "platform.yaml:5:3: smmus: SMMU 'dram0' has the name of a memory "
+				   "region; SMMU register frames join the memory map under their SMMU's "
+				   "name\n");
+}
