@@ -266,6 +266,9 @@ static void print_iommu(FILE *out, const scenario_t *s, const step_t *st)
 		fputs(": aborted", out);
 	if (x->stalled)
 		fprintf(out, ", stalled with STAG 0x%x", x->stag);
+	else if (x->stall_refused)
+		fprintf(out, ", not stalled (no free stall slot of IDR5.STALL_MAX, or the event was "
+			     "not recorded)");
 	if (x->walk.fault != SMMU_FAULT_NONE && x->walk.fault_level >= 0)
 		fprintf(out, " (stage %u, level %d)", x->walk.fault_stage, x->walk.fault_level);
 	fputc('\n', out);
@@ -277,6 +280,10 @@ static void print_iommu(FILE *out, const scenario_t *s, const step_t *st)
 				smmu_event_name(r->event), r->stag);
 		else if (r->outcome == SMMU_XLATE_OK)
 			fprintf(out, "retried, 0x%" PRIx64 " -> 0x%" PRIx64 "\n", st->tlp.address, r->pa);
+		else if (st->resume_retried)
+			fprintf(out, "retried, %s (%s), not stalled again\n",
+				r->outcome == SMMU_XLATE_ABORT ? "aborted" : "faulted again",
+				r->event ? smmu_event_name(r->event) : "no event");
 		else
 			fprintf(out, "terminated\n");
 	}
@@ -362,7 +369,13 @@ static void describe_end(FILE *out, const scenario_t *s, const step_t *st)
 			fprintf(out, "reached the host through %s", f->rcs[r->rc].name);
 		break;
 	case PCIE_OUT_BLOCKED:
-		if (st->has_iommu && st->iommu.outcome != SMMU_XLATE_OK)
+		if (st->has_iommu && st->resumed && st->resume_retried)
+			fprintf(out, "BLOCKED by the IOMMU of %s (%s, after a retry)", f->rcs[r->rc].name,
+				st->resume_x.event ? smmu_event_name(st->resume_x.event) : "abort");
+		else if (st->has_iommu && st->resumed)
+			fprintf(out, "BLOCKED by the IOMMU of %s (%s, terminated by software)",
+				f->rcs[r->rc].name, smmu_event_name(st->iommu.event));
+		else if (st->has_iommu && st->iommu.outcome != SMMU_XLATE_OK)
 			fprintf(out, "BLOCKED by the IOMMU of %s (%s)", f->rcs[r->rc].name,
 				st->iommu.event ? smmu_event_name(st->iommu.event) : "abort");
 		else
@@ -675,7 +688,8 @@ void report_run_json(FILE *out, const scenario_t *s)
 				jw_ku64(&j, "step", st->ended_by + 1);
 				jw_kstr(&j, "result", r->stalled ? "stalled-again"
 						      : r->outcome == SMMU_XLATE_OK ? "translated"
-										     : "terminated");
+						      : st->resume_retried ? "faulted-again"
+									   : "terminated");
 				jw_khex(&j, "pa", r->pa);
 				jw_obj_end(&j);
 			} else {

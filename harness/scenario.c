@@ -371,6 +371,15 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 		yerr(&ac, "'atc' is for an untranslated MRd or MWr from a function with ATS "
 			  "(ats: true in the platform)");
 		ok = false;
+	} else if (st->use_atc) {
+		const platform_t *p = &s->platform;
+		uint32_t rc = f->funcs[st->from].rc;
+		int si = p->rc_smmu ? p->rc_smmu[rc] : -1;
+		if (si < 0 || !p->smmus[si].params.ats) {
+			yerr(&ac, "'%s' has no SMMU with ATS to fill its ATC (root complex '%s')",
+			     f->funcs[st->from].name, f->rcs[rc].name);
+			ok = false;
+		}
 	}
 	if (ok) {
 		const char *why = tlp_check(t);
@@ -1154,6 +1163,35 @@ static bool parse_command(scenario_t *s, step_t *st, const ycur_t *c)
 			return false;
 		d1 |= a & SMMU_MASK(CMD1_ADDR);
 	}
+	/* Keys that only some opcodes have: elsewhere their bits mean something else. */
+	bool leaf_op = opcode == SMMU_CMD_CFGI_STE || opcode == SMMU_CMD_TLBI_NH_VA ||
+		       opcode == SMMU_CMD_TLBI_NH_VAA || opcode == SMMU_CMD_TLBI_S2_IPA;
+	const struct {
+		const ycur_t *key;
+		bool allowed;
+		const char *ops;
+	} only[] = {
+		{&lf, leaf_op, "CFGI_STE, TLBI_NH_VA, TLBI_NH_VAA and TLBI_S2_IPA"},
+		{&rg, opcode == SMMU_CMD_CFGI_STE_RANGE, "CFGI_STE_RANGE and CFGI_ALL"},
+		{&sg, opcode == SMMU_CMD_RESUME, "RESUME"},
+		{&ac, opcode == SMMU_CMD_RESUME, "RESUME"},
+		{&sz, opcode == SMMU_CMD_ATC_INV, "ATC_INV"},
+		{&gl, opcode == SMMU_CMD_ATC_INV, "ATC_INV"},
+	};
+	for (unsigned i = 0; i < sizeof only / sizeof only[0]; i++)
+		if (only[i].key->node && !only[i].allowed) {
+			yerr(only[i].key, "not a field of %s (only of %s)", name, only[i].ops);
+			ok = false;
+		}
+	if (!fn.node && (opcode == SMMU_CMD_RESUME || opcode == SMMU_CMD_STALL_TERM ||
+			 opcode == SMMU_CMD_ATC_INV)) {
+		yerr(c, "missing key 'function' (%s names a StreamID)", name);
+		ok = false;
+	}
+	if (!sg.node && opcode == SMMU_CMD_RESUME) {
+		yerr(c, "missing key 'stag' (the STAG of the stall's event record)");
+		ok = false;
+	}
 	bool leaf = false;
 	ok &= yopt_bool(&lf, &leaf);
 	d1 |= SMMU_PREP(CMD1_LEAF, leaf);
@@ -1802,7 +1840,7 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 			if (atc && atc->n) {
 				unsigned r = t.pasid_priv ? SMMU_PERM_PR : SMMU_PERM_UR;
 				unsigned w = t.pasid_priv ? SMMU_PERM_PW : SMMU_PERM_UW;
-				atc_fill(atc, t.has_pasid, t.pasid, t.address, x->pa, x->size,
+				atc_fill(atc, t.has_pasid, t.pasid, t.pasid_priv, t.address, x->pa, x->size,
 					 (x->perm & r) != 0, (x->perm & w) != 0);
 			}
 			complete_step(rn, arg);
@@ -1818,7 +1856,9 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 
 /* The SMMU ended a stalled transaction (it executed a CMD_RESUME or CMD_STALL_TERM): the
  * step that stalled continues from the root complex with the SMMU's final answer. */
-static void stall_done(void *ctx, uint32_t sid, uint16_t stag, const smmu_xlate_t *x)
+static void stall_resolve(sim_t *sim, void *ctx, uint64_t arg);
+
+static void stall_done(void *ctx, uint32_t sid, uint16_t stag, bool retried, const smmu_xlate_t *x)
 {
 	stall_ctx_t *c = ctx;
 	runner_t *rn = c->rn;
@@ -1833,15 +1873,32 @@ static void stall_done(void *ctx, uint32_t sid, uint16_t stag, const smmu_xlate_
 	if (!st)
 		return;
 	i--;
-	sim_time_t now = sim_now(sim), held = now > st->stall_at ? now - st->stall_at : 0;
-	uint32_t rc = st->route.rc;
 	st->resumed = true;
+	st->resume_retried = retried;
 	st->resume_x = *x;
 	st->ended_by = rn->current;
+	if (x->stalled)
+		st->stag = x->stag; /* retried, faulted and stalled again: a new STAG */
+	/* The SMMU may have consumed the command before the stall's response would have left
+	 * it (the event is written when the walk faults): the answer follows the stall. */
+	if (sim_now(sim) < st->stall_at)
+		sim_schedule_at(sim, st->stall_at, stall_resolve, rn, i);
+	else
+		stall_resolve(sim, rn, i);
+}
+
+static void stall_resolve(sim_t *sim, void *ctx, uint64_t arg)
+{
+	runner_t *rn = ctx;
+	scenario_t *sc = rn->s;
+	step_t *st = &sc->steps[arg];
+	const smmu_xlate_t *x = &st->resume_x;
+	uint32_t i = (uint32_t)arg;
+	sim_time_t now = sim_now(sim), held = now > st->stall_at ? now - st->stall_at : 0;
+	uint32_t rc = st->route.rc;
 	if (x->stalled) { /* retried, and it faulted and stalled again */
 		pcie_route_add_hop(&st->route, PCIE_NONE, rc, PCIE_WHY_IOMMU_RESUME, held);
 		pcie_route_add_hop(&st->route, PCIE_NONE, rc, PCIE_WHY_IOMMU_STALL, 0);
-		st->stag = x->stag;
 		st->stall_at = now;
 		return;
 	}
@@ -1853,6 +1910,13 @@ static void stall_done(void *ctx, uint32_t sid, uint16_t stag, const smmu_xlate_
 		t.at = TLP_AT_UNTRANSLATED;
 		pcie_route_host(&sc->platform.fabric, &t, &st->route);
 		register_access(sc, st, &t);
+	} else if (st->resume_retried) { /* retried, and it faulted (or aborted) for good */
+		pcie_route_add_hop(&st->route, PCIE_NONE, rc, PCIE_WHY_IOMMU_RESUME, held);
+		pcie_route_add_hop(&st->route, PCIE_NONE, rc,
+				   x->outcome == SMMU_XLATE_ABORT ? PCIE_WHY_IOMMU_ABORT
+								  : PCIE_WHY_IOMMU_FAULT,
+				   0);
+		pcie_route_block(&st->route, rc);
 	} else {
 		pcie_route_add_hop(&st->route, PCIE_NONE, rc, PCIE_WHY_IOMMU_STALL_TERM, held);
 		pcie_route_block(&st->route, rc);
@@ -1972,8 +2036,8 @@ static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 	if (st->use_atc && atc && atc->n) {
 		/* The device translates with its ATC: a hit goes out translated (AT = 10b). */
 		uint64_t pa;
-		if (atc_lookup(atc, st->tlp.has_pasid, st->tlp.pasid, st->tlp.address,
-			       st->tlp.type == TLP_MWR, &pa)) {
+		if (atc_lookup(atc, st->tlp.has_pasid, st->tlp.pasid, st->tlp.pasid_priv,
+			       st->tlp.address, st->tlp.type == TLP_MWR, &pa)) {
 			st->atc_hit = true;
 			st->tlp.address = pa;
 			st->tlp.at = TLP_AT_TRANSLATED;

@@ -137,6 +137,7 @@ typedef struct step {
 	uint16_t stag;
 	sim_time_t stall_at;
 	bool resumed;          /* software ended the stall: resume_x is the final answer */
+	bool resume_retried;   /* ... by a retry (CMD_RESUME retry), not a termination */
 	smmu_xlate_t resume_x;
 	uint32_t ended_by;     /* the step during which it was ended */
 } step_t;

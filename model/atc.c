@@ -25,11 +25,12 @@ static bool tag_matches(const atc_entry_t *e, bool pv, uint32_t pasid)
 	return e->pv == pv && (!pv || e->pasid == pasid);
 }
 
-bool atc_lookup(atc_t *a, bool pv, uint32_t pasid, uint64_t addr, bool write, uint64_t *pa)
+bool atc_lookup(atc_t *a, bool pv, uint32_t pasid, bool priv, uint64_t addr, bool write,
+		uint64_t *pa)
 {
 	for (uint32_t i = 0; i < a->n; i++) {
 		atc_entry_t *e = &a->e[i];
-		if (e->valid && tag_matches(e, pv, pasid) && addr - e->base < e->size &&
+		if (e->valid && tag_matches(e, pv, pasid) && e->priv == priv && addr - e->base < e->size &&
 		    (write ? e->w : e->r)) {
 			e->used = ++a->tick;
 			*pa = e->pa + (addr - e->base);
@@ -41,8 +42,8 @@ bool atc_lookup(atc_t *a, bool pv, uint32_t pasid, uint64_t addr, bool write, ui
 	return false;
 }
 
-void atc_fill(atc_t *a, bool pv, uint32_t pasid, uint64_t addr, uint64_t pa, uint64_t size,
-	      bool r, bool w)
+void atc_fill(atc_t *a, bool pv, uint32_t pasid, bool priv, uint64_t addr, uint64_t pa,
+	      uint64_t size, bool r, bool w)
 {
 	if (!r && !w)
 		return;
@@ -52,14 +53,15 @@ void atc_fill(atc_t *a, bool pv, uint32_t pasid, uint64_t addr, uint64_t pa, uin
 	atc_entry_t *victim = &a->e[0];
 	for (uint32_t i = 0; i < a->n; i++) {
 		atc_entry_t *e = &a->e[i];
-		if (e->valid && tag_matches(e, pv, pasid) && e->base == base && e->size == size) {
+		if (e->valid && tag_matches(e, pv, pasid) && e->priv == priv && e->base == base &&
+		    e->size == size) {
 			victim = e; /* refresh the same range */
 			break;
 		}
 		if (!e->valid ? victim->valid : (victim->valid && e->used < victim->used))
 			victim = e;
 	}
-	*victim = (atc_entry_t){true, pv, pv ? pasid : 0, base, pa & ~(size - 1), size, r, w,
+	*victim = (atc_entry_t){true, pv, pv ? pasid : 0, base, pa & ~(size - 1), size, r, w, priv,
 				++a->tick};
 	a->fills++;
 }
@@ -70,7 +72,7 @@ uint32_t atc_invalidate(atc_t *a, bool pv, uint32_t pasid, bool global, uint64_t
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < a->n; i++) {
 		atc_entry_t *e = &a->e[i];
-		if (!e->valid || (!global && !tag_matches(e, pv, pasid)))
+		if (!e->valid || (pv && !global && !tag_matches(e, pv, pasid)))
 			continue;
 		if (e->base + e->size - 1 < addr || e->base > addr + (size - 1))
 			continue;

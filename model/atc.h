@@ -26,6 +26,7 @@ typedef struct atc_entry {
 	uint64_t pa;     /* translated address of base */
 	uint64_t size;   /* a power of two, >= 4 KiB */
 	bool r, w;       /* the completion's permissions */
+	bool priv;       /* they were asked for a privileged requester (PASID Priv) */
 	uint64_t used;   /* LRU stamp */
 } atc_entry_t;
 
@@ -40,16 +41,20 @@ typedef struct atc {
 bool atc_init(atc_t *a, uint32_t entries);
 void atc_free(atc_t *a);
 
-/* The translated address of addr for a read or write, if a cached entry allows it. */
-bool atc_lookup(atc_t *a, bool pv, uint32_t pasid, uint64_t addr, bool write, uint64_t *pa);
+/* The translated address of addr for a read or write, privileged or not, if a cached entry
+ * of the same tag and privilege allows it. */
+bool atc_lookup(atc_t *a, bool pv, uint32_t pasid, bool priv, uint64_t addr, bool write,
+		uint64_t *pa);
 
 /* Caches a Translation Completion: [addr & ~(size-1), +size) -> pa & ~(size-1). A completion
  * granting no access (r = w = false) is not cached. */
-void atc_fill(atc_t *a, bool pv, uint32_t pasid, uint64_t addr, uint64_t pa, uint64_t size,
-	      bool r, bool w);
+void atc_fill(atc_t *a, bool pv, uint32_t pasid, bool priv, uint64_t addr, uint64_t pa,
+	      uint64_t size, bool r, bool w);
 
-/* An Invalidate Request for [addr, +size): entries of that PASID (pv) or without one, or of
- * every PASID (global). Returns how many entries it removed. */
+/* An Invalidate Request for [addr, +size) (§10.3.8): with a PASID (pv), the entries of that
+ * PASID; without one, every entry in the range, with a PASID or without (there is no way to
+ * invalidate only the entries without a PASID); global, every entry in the range. Returns
+ * how many entries it removed. */
 uint32_t atc_invalidate(atc_t *a, bool pv, uint32_t pasid, bool global, uint64_t addr,
 			uint64_t size);
 

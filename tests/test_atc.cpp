@@ -14,15 +14,18 @@ TEST(Atc, HitsWithinTheCompletionsRangeAndPermissions)
 {
 	atc_t a;
 	ASSERT_TRUE(atc_init(&a, 4));
-	atc_fill(&a, false, 0, 0x12345, 0x8001'2345, 64 * 1024, true, false);
+	atc_fill(&a, false, 0, false, 0x12345, 0x8001'2345, 64 * 1024, true, false);
 	uint64_t pa = 0;
-	EXPECT_TRUE(atc_lookup(&a, false, 0, 0x1fff0, false, &pa));
+	EXPECT_TRUE(atc_lookup(&a, false, 0, false, 0x1fff0, false, &pa));
 	EXPECT_EQ(pa, 0x8001'fff0u); // the 64 KiB range [0x10000, 0x20000)
-	EXPECT_FALSE(atc_lookup(&a, false, 0, 0x20000, false, &pa));
-	EXPECT_FALSE(atc_lookup(&a, false, 0, 0x10000, true, &pa)); // read-only
-	EXPECT_FALSE(atc_lookup(&a, true, 5, 0x10000, false, &pa)); // other tag
-	atc_fill(&a, false, 0, 0x40000, 0x9000'0000, 4096, false, false); // no access: not kept
-	EXPECT_FALSE(atc_lookup(&a, false, 0, 0x40000, false, &pa));
+	EXPECT_FALSE(atc_lookup(&a, false, 0, false, 0x20000, false, &pa));
+	EXPECT_FALSE(atc_lookup(&a, false, 0, false, 0x10000, true, &pa)); // read-only
+	EXPECT_FALSE(atc_lookup(&a, true, 5, false, 0x10000, false, &pa)); // other tag
+	atc_fill(&a, false, 0, false, 0x40000, 0x9000'0000, 4096, false, false); // no access: not kept
+	atc_fill(&a, false, 0, true, 0x50000, 0x9100'0000, 4096, true, true); // privileged
+	EXPECT_FALSE(atc_lookup(&a, false, 0, false, 0x50000, false, &pa));
+	EXPECT_TRUE(atc_lookup(&a, false, 0, true, 0x50000, false, &pa));
+	EXPECT_FALSE(atc_lookup(&a, false, 0, false, 0x40000, false, &pa));
 	atc_free(&a);
 }
 
@@ -31,13 +34,13 @@ TEST(Atc, LeastRecentlyUsedEntryIsReplaced)
 	atc_t a;
 	ASSERT_TRUE(atc_init(&a, 2));
 	uint64_t pa;
-	atc_fill(&a, false, 0, 0x1000, 0x1000, 4096, true, true);
-	atc_fill(&a, false, 0, 0x2000, 0x2000, 4096, true, true);
-	EXPECT_TRUE(atc_lookup(&a, false, 0, 0x1000, false, &pa)); // 0x2000 is now the older
-	atc_fill(&a, false, 0, 0x3000, 0x3000, 4096, true, true);
-	EXPECT_TRUE(atc_lookup(&a, false, 0, 0x1000, false, &pa));
-	EXPECT_FALSE(atc_lookup(&a, false, 0, 0x2000, false, &pa));
-	EXPECT_TRUE(atc_lookup(&a, false, 0, 0x3000, false, &pa));
+	atc_fill(&a, false, 0, false, 0x1000, 0x1000, 4096, true, true);
+	atc_fill(&a, false, 0, false, 0x2000, 0x2000, 4096, true, true);
+	EXPECT_TRUE(atc_lookup(&a, false, 0, false, 0x1000, false, &pa)); // 0x2000 is now the older
+	atc_fill(&a, false, 0, false, 0x3000, 0x3000, 4096, true, true);
+	EXPECT_TRUE(atc_lookup(&a, false, 0, false, 0x1000, false, &pa));
+	EXPECT_FALSE(atc_lookup(&a, false, 0, false, 0x2000, false, &pa));
+	EXPECT_TRUE(atc_lookup(&a, false, 0, false, 0x3000, false, &pa));
 	atc_free(&a);
 }
 
@@ -46,17 +49,21 @@ TEST(Atc, InvalidationByRangePasidAndGlobal)
 	atc_t a;
 	ASSERT_TRUE(atc_init(&a, 8));
 	uint64_t pa;
-	atc_fill(&a, false, 0, 0x1000, 0x1000, 4096, true, true);
-	atc_fill(&a, false, 0, 0x5000, 0x5000, 4096, true, true);
-	atc_fill(&a, true, 7, 0x1000, 0x7000, 4096, true, true);
-	atc_fill(&a, true, 9, 0x1000, 0x9000, 4096, true, true);
-	EXPECT_EQ(atc_invalidate(&a, false, 0, false, 0x0, 0x4000), 1u); // untagged, in range
-	EXPECT_FALSE(atc_lookup(&a, false, 0, 0x1000, false, &pa));
-	EXPECT_TRUE(atc_lookup(&a, false, 0, 0x5000, false, &pa));
+	atc_fill(&a, false, 0, false, 0x1000, 0x1000, 4096, true, true);
+	atc_fill(&a, false, 0, false, 0x5000, 0x5000, 4096, true, true);
+	atc_fill(&a, true, 7, false, 0x1000, 0x7000, 4096, true, true);
+	atc_fill(&a, true, 9, false, 0x1000, 0x9000, 4096, true, true);
 	EXPECT_EQ(atc_invalidate(&a, true, 7, false, 0x0, 0x4000), 1u); // PASID 7 only
-	EXPECT_TRUE(atc_lookup(&a, true, 9, 0x1000, false, &pa));
-	EXPECT_EQ(atc_invalidate(&a, false, 0, true, 0, UINT64_MAX), 2u); // global: the rest
-	EXPECT_FALSE(atc_lookup(&a, true, 9, 0x1000, false, &pa));
+	EXPECT_FALSE(atc_lookup(&a, true, 7, false, 0x1000, false, &pa));
+	EXPECT_TRUE(atc_lookup(&a, true, 9, false, 0x1000, false, &pa));
+	EXPECT_TRUE(atc_lookup(&a, false, 0, false, 0x1000, false, &pa));
+	// Without a PASID: every entry in the range, tagged or not (PASID 9's and the untagged).
+	EXPECT_EQ(atc_invalidate(&a, false, 0, false, 0x0, 0x4000), 2u);
+	EXPECT_FALSE(atc_lookup(&a, true, 9, false, 0x1000, false, &pa));
+	EXPECT_FALSE(atc_lookup(&a, false, 0, false, 0x1000, false, &pa));
+	EXPECT_TRUE(atc_lookup(&a, false, 0, false, 0x5000, false, &pa));
+	EXPECT_EQ(atc_invalidate(&a, true, 3, true, 0, UINT64_MAX), 1u); // global: the rest
+	EXPECT_FALSE(atc_lookup(&a, false, 0, false, 0x5000, false, &pa));
 	atc_free(&a);
 }
 

@@ -503,12 +503,13 @@ struct StallLog {
 	struct Done {
 		uint32_t sid;
 		uint16_t stag;
+		bool retried;
 		smmu_xlate_t x;
 	};
 	std::vector<Done> done;
-	static void cb(void *ctx, uint32_t sid, uint16_t stag, const smmu_xlate_t *x)
+	static void cb(void *ctx, uint32_t sid, uint16_t stag, bool retried, const smmu_xlate_t *x)
 	{
-		static_cast<StallLog *>(ctx)->done.push_back({sid, stag, *x});
+		static_cast<StallLog *>(ctx)->done.push_back({sid, stag, retried, *x});
 	}
 };
 
@@ -543,6 +544,7 @@ TEST(Smmu, StalledTransactionRetriedByResumeSeesTheFixedTables)
 	ASSERT_EQ(log.done.size(), 1u);
 	EXPECT_EQ(log.done[0].sid, 0x40u);
 	EXPECT_EQ(log.done[0].stag, x.stag);
+	EXPECT_TRUE(log.done[0].retried);
 	EXPECT_EQ(log.done[0].x.outcome, SMMU_XLATE_OK);
 	EXPECT_EQ(log.done[0].x.pa, 0x9000'0000u);
 	EXPECT_EQ(smmu_stalled(s.smmu), 0u);
@@ -576,6 +578,7 @@ TEST(Smmu, ResumeTerminateAndStallTermEndStalledTransactions)
 	EXPECT_EQ(log.done[1].stag, a.stag);
 	for (const auto &d : log.done) {
 		EXPECT_EQ(d.sid, 0x40u);
+		EXPECT_FALSE(d.retried);
 		EXPECT_EQ(d.x.outcome, SMMU_XLATE_FAULT);
 		EXPECT_EQ(d.x.event, SMMU_EVT_F_TRANSLATION);
 	}
@@ -592,6 +595,7 @@ TEST(Smmu, StallNeedsAFreeSlotAndARecordedEvent)
 	EXPECT_TRUE(s.xlate(0x40, 0x1000).stalled);
 	smmu_xlate_t x = s.xlate(0x40, 0x2000); // no slot left: terminated at once
 	EXPECT_FALSE(x.stalled);
+	EXPECT_TRUE(x.stall_refused);
 	EXPECT_EQ(x.outcome, SMMU_XLATE_FAULT);
 	EXPECT_TRUE(x.evt_recorded);
 	std::vector<smmu_evt_rec_t> ev = s.events();

@@ -350,3 +350,17 @@ TEST(YamlErrors, SmmuNameMustNotBeARegionName)
 				   "region; SMMU register frames join the memory map under their SMMU's "
 				   "name\n");
 }
+
+TEST(YamlErrors, CommandKeysBelongToTheirOpcodes)
+{
+	std::string scen = "name: s\nplatform: p.yaml\nsteps:\n"
+			   "  - do: { command: { smmu: smmu0, op: TLBI_NH_ALL, stag: 1 } }\n"
+			   "  - do: { command: { smmu: smmu0, op: ATC_INV, function: e0, leaf: true } }\n"
+			   "  - do: { command: { smmu: smmu0, op: RESUME, function: e0 } }\n";
+	EXPECT_EQ(scenario_errors(kSmmuPlatform, scen),
+		  "s.yaml:4:58: steps[0].do.command.stag: not a field of TLBI_NH_ALL (only of RESUME)\n"
+		  "s.yaml:5:68: steps[1].do.command.leaf: not a field of ATC_INV (only of CFGI_STE, "
+		  "TLBI_NH_VA, TLBI_NH_VAA and TLBI_S2_IPA)\n"
+		  "s.yaml:6:20: steps[2].do.command: missing key 'stag' (the STAG of the stall's event "
+		  "record)\n");
+}

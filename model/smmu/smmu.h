@@ -126,6 +126,8 @@ typedef struct smmu_xlate {
 	bool evt_recorded;    /* written to the event queue */
 	uint16_t asid, vmid;
 	bool stalled;         /* the transaction stalls awaiting RESUME / STALL_TERM */
+	bool stall_refused;   /* it should have stalled, but no stall slot was free or the
+			       * event could not be recorded: terminated instead */
 	uint16_t stag;
 	uint32_t config_reads; /* STE/CD (and L1) descriptor fetches */
 	bool tlb_hit;          /* served from the TLB: no configuration fetch, no walk */
@@ -167,7 +169,7 @@ void smmu_translate_timed(smmu_t *s, unsigned tbu, const smmu_txn_t *t, smmu_xla
  * the SMMU executes that command it calls the client back with the transaction's final
  * result. A stall needs a free one of IDR5.STALL_MAX slots and a recorded event; without
  * either the transaction is terminated at once. */
-typedef void (*smmu_stall_done_fn)(void *ctx, uint32_t sid, uint16_t stag,
+typedef void (*smmu_stall_done_fn)(void *ctx, uint32_t sid, uint16_t stag, bool retried,
 				   const smmu_xlate_t *result);
 void smmu_set_stall_client(smmu_t *s, smmu_stall_done_fn fn, void *ctx);
 /* Transactions stalled now. */

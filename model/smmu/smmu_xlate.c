@@ -483,8 +483,10 @@ void smmu_translate(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 		e.stall = true;
 		e.stag = stag;
 		terminate(s, t, x, &e, true);
-		if (!x->evt_recorded)
-			return; /* software could never resume it: terminated */
+		if (!x->evt_recorded) {
+			x->stall_refused = true; /* software could never resume it: terminated */
+			return;
+		}
 		for (uint32_t i = 0; i < s->p.stall_max; i++)
 			if (!s->stalls[i].used) {
 				s->stalls[i] = (struct smmu_stall_slot){true, t->sid, stag, e.id, *t};
@@ -496,6 +498,7 @@ void smmu_translate(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 		x->stag = stag;
 		return;
 	}
+	x->stall_refused = stall && t->at != TLP_AT_TRANSLATION_REQ; /* every slot in use */
 	terminate(s, t, x, &e, record);
 }
 
@@ -523,7 +526,8 @@ void smmu_stall_end(smmu_t *s, uint32_t sid, uint16_t stag, bool all, unsigned a
 		st->used = false;
 		s->nstalled--;
 		smmu_xlate_t x;
-		if (!all && action == SMMU_RESUME_RETRY) {
+		bool retry = !all && action == SMMU_RESUME_RETRY;
+		if (retry) {
 			/* Retried as if new: it may translate, or fault (and stall) again. */
 			s->stats.resumes++;
 			smmu_translate(s, &held.txn, &x);
@@ -534,6 +538,6 @@ void smmu_stall_end(smmu_t *s, uint32_t sid, uint16_t stag, bool all, unsigned a
 			x.event = held.event;
 		}
 		if (s->stall_fn)
-			s->stall_fn(s->stall_ctx, held.sid, held.stag, &x);
+			s->stall_fn(s->stall_ctx, held.sid, held.stag, retry, &x);
 	}
 }
