@@ -566,6 +566,27 @@ static void json_route(jw_t *j, const scenario_t *s, const pcie_route_t *r)
 	jw_obj_end(j);
 }
 
+/* A step's expectation: null without one, unless the step's action failed (which counts as
+ * not met, as in the summary). */
+static void json_expectation(jw_t *j, const step_t *st)
+{
+	jw_key(j, "expectation");
+	if (!st->expect.present && !st->act_failed) {
+		jw_null(j);
+		return;
+	}
+	jw_obj(j);
+	bool met = st->expect.present ? st->met : false;
+	jw_kbool(j, "met", met);
+	if (met)
+		jw_kstr(j, "mismatch", NULL);
+	else if (st->expect.present)
+		jw_kstr(j, "mismatch", st->mismatch);
+	else
+		jw_kstr(j, "mismatch", "the action failed");
+	jw_obj_end(j);
+}
+
 void report_run_json(FILE *out, const scenario_t *s)
 {
 	const platform_t *p = &s->platform;
@@ -611,15 +632,7 @@ void report_run_json(FILE *out, const scenario_t *s)
 			jw_obj_end(&j);
 			jw_ku64(&j, "start_ps", st->start - s->t0);
 			jw_ku64(&j, "end_ps", st->end - s->t0);
-			jw_key(&j, "expectation");
-			if (!st->expect.present) {
-				jw_null(&j);
-			} else {
-				jw_obj(&j);
-				jw_kbool(&j, "met", st->met);
-				jw_kstr(&j, "mismatch", st->met ? NULL : st->mismatch);
-				jw_obj_end(&j);
-			}
+			json_expectation(&j, st);
 			jw_obj_end(&j);
 			continue;
 		}
@@ -728,15 +741,7 @@ void report_run_json(FILE *out, const scenario_t *s)
 		} else {
 			jw_null(&j);
 		}
-		jw_key(&j, "expectation");
-		if (!st->expect.present) {
-			jw_null(&j);
-		} else {
-			jw_obj(&j);
-			jw_kbool(&j, "met", st->met);
-			jw_kstr(&j, "mismatch", st->met ? NULL : st->mismatch);
-			jw_obj_end(&j);
-		}
+		json_expectation(&j, st);
 		jw_obj_end(&j);
 	}
 	jw_arr_end(&j);
