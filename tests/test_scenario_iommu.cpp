@@ -37,17 +37,7 @@ struct ScenarioRun {
 	std::string errors;
 	ScenarioRun(const std::string &plat, const std::string &scen)
 	{
-		TempFile p("p.yaml", plat);
-		std::string path = p.dir() + "/s.yaml";
-		FILE *f = fopen(path.c_str(), "w");
-		fputs(scen.c_str(), f);
-		fclose(f);
-		yerrs_t e = {};
-		loaded = scenario_load(&s, path.c_str(), &e);
-		errors = iofab_test::join_errors(&e);
-		remove(path.c_str());
-		for (size_t pos; (pos = errors.find(p.dir() + "/")) != std::string::npos;)
-			errors.erase(pos, p.dir().size() + 1);
+		loaded = iofab_test::load_scenario(plat, scen, &s, &errors);
 		if (loaded)
 			scenario_run(&s);
 	}

@@ -227,22 +227,10 @@ root_complexes:
 
 std::string scenario_errors(const std::string &platform, const std::string &scenario)
 {
-	TempFile plat("p.yaml", platform);
-	std::string path = plat.dir() + "/s.yaml";
-	FILE *f = fopen(path.c_str(), "w");
-	if (!f)
-		return "cannot write";
-	fputs(scenario.c_str(), f);
-	fclose(f);
 	scenario_t s;
-	yerrs_t e = {};
-	bool ok = scenario_load(&s, path.c_str(), &e);
-	if (ok)
+	std::string msgs;
+	if (iofab_test::load_scenario(platform, scenario, &s, &msgs))
 		scenario_free(&s);
-	std::string msgs = iofab_test::join_errors(&e);
-	remove(path.c_str());
-	for (size_t pos; (pos = msgs.find(plat.dir() + "/")) != std::string::npos;)
-		msgs.erase(pos, plat.dir().size() + 1);
 	return msgs;
 }
 } // namespace

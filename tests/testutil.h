@@ -73,6 +73,30 @@ inline bool load_platform(const std::string &yaml, platform_t *p, std::string *e
 	return ok;
 }
 
+// Writes `platform` as p.yaml and `scenario` as s.yaml (which names platform: p.yaml) in one
+// temporary directory and loads the scenario. Returns whether it loaded; *errors gets the
+// messages with the directory left out (as "s.yaml:LINE:COL: ...").
+inline bool load_scenario(const std::string &platform, const std::string &scenario, scenario_t *s,
+			  std::string *errors)
+{
+	TempFile plat("p.yaml", platform);
+	std::string path = plat.dir() + "/s.yaml";
+	FILE *f = std::fopen(path.c_str(), "w");
+	if (!f) {
+		*errors = "cannot write " + path;
+		return false;
+	}
+	std::fputs(scenario.c_str(), f);
+	std::fclose(f);
+	yerrs_t e = {};
+	bool ok = scenario_load(s, path.c_str(), &e);
+	*errors = join_errors(&e);
+	std::remove(path.c_str());
+	for (size_t pos; (pos = errors->find(plat.dir() + "/")) != std::string::npos;)
+		errors->erase(pos, plat.dir().size() + 1);
+	return ok;
+}
+
 // Index of the function named `name` (or -1).
 inline int32_t fn(const platform_t &p, const char *name)
 {
