@@ -5,8 +5,6 @@
 
 #include "testutil.h"
 
-using iofab_test::TempFile;
-
 namespace {
 
 std::string smmu_platform(const std::string &msi)
