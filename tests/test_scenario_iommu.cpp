@@ -179,3 +179,53 @@ steps:
 	EXPECT_FALSE(r.loaded);
 	EXPECT_NE(r.errors.find("SMMU 'smmu0' has no stage 2"), std::string::npos) << r.errors;
 }
+
+TEST(ScenarioIommu, StreamIdsThroughSeveralSmmusAndSidBases)
+{
+	// rc0 and rc1 share smmu0 (rc1's Requester IDs offset by 0x10000); rc2 has smmu1.
+	const char *plat = R"(name: t
+memory:
+  - { name: dram0, base: 0x80000000, size: 1G }
+smmus:
+  - name: smmu0
+    base: 0x2b400000
+    features: { sid_bits: 17 }
+    streams: [ { rc: rc0 }, { rc: rc1, sid_base: 0x10000 } ]
+  - { name: smmu1, base: 0x2b600000, streams: [ { rc: rc2 } ] }
+root_complexes:
+  - name: rc0
+    mmio: { base: 0x40000000, size: 64M }
+    ports: [ { root_port: rp0, acs: full, link: { endpoint: e0, bars: [16K] } } ]
+  - name: rc1
+    segment: 1
+    mmio: { base: 0x48000000, size: 64M }
+    ports: [ { root_port: rp1, acs: full, link: { endpoint: e1, bars: [16K] } } ]
+  - name: rc2
+    segment: 2
+    mmio: { base: 0x50000000, size: 64M }
+    ports: [ { root_port: rp2, acs: full, link: { endpoint: e2, bars: [16K] } } ]
+)";
+	const char *scen = R"(name: s
+platform: p.yaml
+iommu:
+  domains:
+    - { name: d, stage: 2, mappings: [ { iova: 0x40000000, pa: dram0, size: 1G } ] }
+  attach: [ { function: e0, domain: d }, { function: e1, domain: d }, { function: e2, domain: d } ]
+steps:
+  - { from: e0, tlp: { type: MWr, address: 0x40001000, length: 4 } }
+  - { from: e1, tlp: { type: MWr, address: 0x40001000, length: 4 } }
+  - { from: e2, tlp: { type: MWr, address: 0x40001000, length: 4 } }
+)";
+	ScenarioRun r(plat, scen);
+	ASSERT_TRUE(r.loaded) << r.errors;
+	const uint32_t want_sid[3] = {0x100, 0x10100, 0x100};
+	const int want_smmu[3] = {0, 0, 1};
+	for (int i = 0; i < 3; i++) {
+		const step_t &st = r.s.steps[i];
+		ASSERT_TRUE(st.has_iommu) << i;
+		EXPECT_EQ(st.iommu_smmu, want_smmu[i]) << i;
+		EXPECT_EQ(st.iommu_sid, want_sid[i]) << i;
+		EXPECT_EQ(st.iommu.outcome, SMMU_XLATE_OK) << i;
+		EXPECT_EQ(st.iommu.pa, 0x80001000u) << i;
+	}
+}
