@@ -12,6 +12,7 @@ extern "C" {
 #include "smmu.h"
 #include "smmu_drv.h"
 }
+#include "smmu_testutil.h"
 
 namespace {
 
@@ -63,16 +64,7 @@ struct Sys {
 	iopgtable_t stage1_stream(uint32_t sid, bool record = true, bool stall = false)
 	{
 		iopgtable_t pt = pgtable(1);
-		unsigned fmt;
-		uint64_t cdtab = smmu_drv_alloc_cdtab(&drv, 0, false, &fmt);
-		uint64_t cd[8];
-		smmu_cd_build(cd, &pt, 7, record);
-		if (stall)
-			cd[0] |= SMMU_PREP(CD0_S, 1);
-		EXPECT_EQ(smmu_drv_write_cd(&drv, sid, cdtab, fmt, 0, cd), 0);
-		uint64_t ste[8];
-		smmu_ste_s1(ste, cdtab, 0, fmt, STE_S1DSS_SSID0, STE_EATS_ABORT);
-		EXPECT_EQ(smmu_drv_write_ste(&drv, sid, ste), 0);
+		iofab_test::attach_stage1(&drv, &pt, sid, 7, record, stall);
 		return pt;
 	}
 };

@@ -9,6 +9,7 @@ extern "C" {
 #include "smmu_cache.h"
 #include "smmu_drv.h"
 }
+#include "smmu_testutil.h"
 
 namespace {
 
@@ -30,14 +31,7 @@ struct Sys {
 		smmu = smmu_create(sim, &p, mem_port_direct(mem), "smmu0");
 		EXPECT_EQ(smmu_drv_probe(&drv, smmu, sim, mem, &alloc, true), 0);
 		EXPECT_EQ(iopgtable_init(&pt, mem, &alloc, 1, 12, 48, 48), IOPT_OK);
-		unsigned fmt;
-		uint64_t cdtab = smmu_drv_alloc_cdtab(&drv, 0, false, &fmt);
-		uint64_t cd[8];
-		smmu_cd_build(cd, &pt, kAsid, true);
-		EXPECT_EQ(smmu_drv_write_cd(&drv, kSid, cdtab, fmt, 0, cd), 0);
-		uint64_t ste[8];
-		smmu_ste_s1(ste, cdtab, 0, fmt, STE_S1DSS_SSID0, 0);
-		EXPECT_EQ(smmu_drv_write_ste(&drv, kSid, ste), 0);
+		iofab_test::attach_stage1(&drv, &pt, kSid, kAsid);
 	}
 	~Sys()
 	{
