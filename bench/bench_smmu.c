@@ -137,9 +137,9 @@ int main(int argc, char **argv)
 	smmu_params_t p = smmu_params_default();
 	run("(a) ~95% TLB hits, 4K pages", p, false, 65536, n, true);
 	smmu_params_t miss = p;
-	miss.utlb = (smmu_cache_geom_t){0, 0, SMMU_REPL_LRU};
-	miss.tlb = (smmu_cache_geom_t){0, 0, SMMU_REPL_LRU};
-	miss.walk_cache = (smmu_cache_geom_t){0, 0, SMMU_REPL_LRU};
+	miss.utlb = (cache_geom_t){0, 0, CACHE_REPL_LRU};
+	miss.tlb = (cache_geom_t){0, 0, CACHE_REPL_LRU};
+	miss.walk_cache = (cache_geom_t){0, 0, CACHE_REPL_LRU};
 	run("(b) single-stage 4-level miss, no caches", miss, false, 4096, n / 4, false);
 	run("(c) nested miss, no caches", miss, true, 4096, n / 10, false);
 

@@ -10,7 +10,7 @@
 
 #include "platform.h"
 
-static bool parse_geom(const ycur_t *c, smmu_cache_geom_t *g)
+static bool parse_geom(const ycur_t *c, cache_geom_t *g)
 {
 	if (!c->node)
 		return true;
@@ -27,7 +27,7 @@ static bool parse_geom(const ycur_t *c, smmu_cache_geom_t *g)
 	int v;
 	if (r.node) {
 		if (yenum(&r, repl, &v))
-			g->repl = (smmu_repl_t)v;
+			g->repl = (cache_repl_t)v;
 		else
 			ok = false;
 	}

@@ -6,7 +6,7 @@
 extern "C" {
 #include "iopgtable.h"
 #include "smmu.h"
-#include "smmu_cache.h"
+#include "cache.h"
 #include "smmu_drv.h"
 }
 #include "smmu_testutil.h"
@@ -189,33 +189,33 @@ TEST(SmmuCache, BlockMappingsAreCachedAtTheirSize)
 namespace {
 struct Tiny {
 	sim_t *sim = sim_create(7);
-	smmu_cache_t c;
-	Tiny(uint32_t entries, uint32_t ways, smmu_repl_t r)
+	cache_t c;
+	Tiny(uint32_t entries, uint32_t ways, cache_repl_t r)
 	{
-		EXPECT_TRUE(smmu_cache_init(&c, "tiny", smmu_cache_geom_t{entries, ways, r}, sim));
+		EXPECT_TRUE(cache_init(&c, "tiny", cache_geom_t{entries, ways, r}, sim));
 	}
 	~Tiny()
 	{
-		smmu_cache_free(&c);
+		cache_free(&c);
 		sim_destroy(sim);
 	}
 	// Fully associative use: every key in the one set.
 	bool has(uint64_t k)
 	{
 		uint64_t key[4] = {k, 0, 0, 0};
-		return smmu_cache_lookup(&c, 0, key) != nullptr;
+		return cache_lookup(&c, 0, key) != nullptr;
 	}
 	void put(uint64_t k)
 	{
 		uint64_t key[4] = {k, 0, 0, 0}, data[4] = {k * 10, 0, 0, 0};
-		smmu_cache_fill(&c, 0, key, data);
+		cache_fill(&c, 0, key, data);
 	}
 };
 } // namespace
 
 TEST(SmmuCache, LruEvictsTheLeastRecentlyUsed)
 {
-	Tiny t(2, 2, SMMU_REPL_LRU);
+	Tiny t(2, 2, CACHE_REPL_LRU);
 	t.put(1);
 	t.put(2);
 	EXPECT_TRUE(t.has(1)); // 1 is now more recent than 2
@@ -228,7 +228,7 @@ TEST(SmmuCache, LruEvictsTheLeastRecentlyUsed)
 
 TEST(SmmuCache, RoundRobinEvictsInTurn)
 {
-	Tiny t(2, 2, SMMU_REPL_RR);
+	Tiny t(2, 2, CACHE_REPL_RR);
 	t.put(1);
 	t.put(2);
 	EXPECT_TRUE(t.has(1)); // use does not matter for round robin
@@ -243,7 +243,7 @@ TEST(SmmuCache, RoundRobinEvictsInTurn)
 TEST(SmmuCache, RandomReplacementIsDeterministicForASeed)
 {
 	auto run = [] {
-		Tiny t(4, 4, SMMU_REPL_RANDOM);
+		Tiny t(4, 4, CACHE_REPL_RANDOM);
 		for (uint64_t k = 0; k < 20; k++)
 			t.put(k);
 		uint64_t present = 0;
@@ -259,8 +259,8 @@ TEST(SmmuCache, RandomReplacementIsDeterministicForASeed)
 TEST(SmmuCache, ATinyTlbThrashesAndStillTranslatesCorrectly)
 {
 	smmu_params_t p = smmu_params_default();
-	p.tlb = {2, 2, SMMU_REPL_LRU};
-	p.walk_cache = {0, 0, SMMU_REPL_LRU}; // no walk caches
+	p.tlb = {2, 2, CACHE_REPL_LRU};
+	p.walk_cache = {0, 0, CACHE_REPL_LRU}; // no walk caches
 	Sys s(p);
 	for (uint64_t i = 0; i < 4; i++)
 		s.map(0x10'0000 + i * 4 * KiB, 0x9000'0000 + i * 0x10'0000);

@@ -110,7 +110,7 @@ TEST(SmmuTiming, HitsCostTheirLookupCycles)
 	EXPECT_EQ(l.total, 2500u); // one 400 MHz cycle
 	// Evict it from the uTLB only (another TBU has its own): the main TLB serves it.
 	smmu_params_t p = smmu_params_default();
-	p.utlb = {0, 0, SMMU_REPL_LRU};
+	p.utlb = {0, 0, CACHE_REPL_LRU};
 	Sys t(p);
 	t.map(0x20'0000);
 	t.advance(0);

@@ -35,9 +35,9 @@ smmu_params_t smmu_params_default(void)
 		.tcu_hz = 600000000ull,
 		/* Main TLB 2048 entries 4-way; config cache 256; walk caches 256
 		 * entries per stage and level (MMU-600 as integrated in the reference SoC). */
-		.tlb = {2048, 4, SMMU_REPL_LRU},
-		.cfg_cache = {256, 4, SMMU_REPL_LRU},
-		.walk_cache = {256, 4, SMMU_REPL_LRU},
+		.tlb = {2048, 4, CACHE_REPL_LRU},
+		.cfg_cache = {256, 4, CACHE_REPL_LRU},
+		.walk_cache = {256, 4, CACHE_REPL_LRU},
 		/* "mmu600-like" (sources in docs/models/smmu.md): TBU at 400 MHz with a 32-entry fully associative uTLB
 		 * (1 cycle) and the main TLB (3 cycles); TBU->TCU 15 ns, response 8 TCU cycles;
 		 * TCU at 600 MHz, 3-cycle config and walk cache lookups, 64 translation and 16
@@ -45,7 +45,7 @@ smmu_params_t smmu_params_default(void)
 		 * 15 + 5 + 5 + 4 x 68 + 13.3 = ~310 ns (TRM figure: ~305 ns). */
 		.tbus = 1,
 		.tbu_hz = 400000000ull,
-		.utlb = {32, 32, SMMU_REPL_LRU},
+		.utlb = {32, 32, CACHE_REPL_LRU},
 		.utlb_cycles = 1,
 		.tlb_cycles = 3,
 		.tbu_tcu_link = 15 * SIM_NS,
@@ -114,14 +114,14 @@ smmu_t *smmu_create(sim_t *sim, const smmu_params_t *p, mem_port_t mem, const ch
 		return NULL;
 	}
 	compute_idr(s);
-	bool ok = smmu_cache_init(&s->tlb, "tlb", p->tlb, sim) &&
-		  smmu_cache_init(&s->cfg, "cfg", p->cfg_cache, sim);
+	bool ok = cache_init(&s->tlb, "tlb", p->tlb, sim) &&
+		  cache_init(&s->cfg, "cfg", p->cfg_cache, sim);
 	for (int st = 0; st < 2 && ok; st++)
 		for (int l = 0; l < 4 && ok; l++) {
 			char nm[24] = "wc.sX.lY";
 			nm[4] = (char)('1' + st);
 			nm[7] = (char)('0' + l);
-			ok = smmu_cache_init(&s->wc[st][l], nm, p->walk_cache, sim);
+			ok = cache_init(&s->wc[st][l], nm, p->walk_cache, sim);
 		}
 	/* TBUs and TCU slots. */
 	memcpy(clk + n, ".tbu", 5);
@@ -137,7 +137,7 @@ smmu_t *smmu_create(sim_t *sim, const smmu_params_t *p, mem_port_t mem, const ch
 	for (unsigned i = 0; ok && i < p->tbus; i++) {
 		char nm[24] = "utlbN";
 		nm[4] = (char)('0' + i % 10);
-		ok = smmu_cache_init(&s->utlb[i], nm, p->utlb, sim);
+		ok = cache_init(&s->utlb[i], nm, p->utlb, sim);
 	}
 	if (!ok) {
 		smmu_destroy(s);
@@ -153,13 +153,13 @@ void smmu_destroy(smmu_t *s)
 {
 	if (!s)
 		return;
-	smmu_cache_free(&s->tlb);
-	smmu_cache_free(&s->cfg);
+	cache_free(&s->tlb);
+	cache_free(&s->cfg);
 	for (int st = 0; st < 2; st++)
 		for (int l = 0; l < 4; l++)
-			smmu_cache_free(&s->wc[st][l]);
+			cache_free(&s->wc[st][l]);
 	for (unsigned i = 0; s->utlb && i < s->p.tbus; i++)
-		smmu_cache_free(&s->utlb[i]);
+		cache_free(&s->utlb[i]);
 	free(s->utlb);
 	free(s->slot_free);
 	free(s->walk_free);
@@ -167,7 +167,7 @@ void smmu_destroy(smmu_t *s)
 	free(s);
 }
 
-const smmu_cache_t *smmu_cache(const smmu_t *s, const char *name)
+const cache_t *smmu_cache(const smmu_t *s, const char *name)
 {
 	if (!strcmp(name, "tlb"))
 		return &s->tlb;

@@ -22,7 +22,7 @@
 
 #include "mem.h"
 #include "sim.h"
-#include "smmu_cache.h"
+#include "cache.h"
 #include "smmu_regs.h"
 #include "smmu_walk.h"
 #include "tlp.h"
@@ -51,14 +51,14 @@ typedef struct smmu_params {
 	uint32_t inval_cycles;
 	uint64_t tcu_hz;
 	/* Caches. */
-	smmu_cache_geom_t tlb;       /* translations, tagged by stream and ASID/VMID */
-	smmu_cache_geom_t cfg_cache; /* STEs and CDs */
-	smmu_cache_geom_t walk_cache; /* per stage and level: next-table addresses */
+	cache_geom_t tlb;       /* translations, tagged by stream and ASID/VMID */
+	cache_geom_t cfg_cache; /* STEs and CDs */
+	cache_geom_t walk_cache; /* per stage and level: next-table addresses */
 
 	/* Timing (docs/models/smmu.md gives each value's source). */
 	unsigned tbus;               /* translation buffer units (each with its own uTLB) */
 	uint64_t tbu_hz;
-	smmu_cache_geom_t utlb;      /* per TBU */
+	cache_geom_t utlb;      /* per TBU */
 	uint32_t utlb_cycles;        /* TBU cycles */
 	uint32_t tlb_cycles;         /* TBU cycles, main TLB */
 	sim_time_t tbu_tcu_link;     /* a miss's request from TBU to TCU */
@@ -206,7 +206,7 @@ typedef struct smmu_stats {
 
 const smmu_stats_t *smmu_stats(const smmu_t *s);
 /* The SMMU's caches, for statistics: "tlb", "cfg", "wc.s1.l1" ... "wc.s2.l3". NULL if none. */
-const smmu_cache_t *smmu_cache(const smmu_t *s, const char *name);
+const cache_t *smmu_cache(const smmu_t *s, const char *name);
 const char *smmu_name(const smmu_t *s);
 
 #ifdef __cplusplus

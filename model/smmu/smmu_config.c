@@ -159,9 +159,9 @@ bool smmu_fetch_ste(smmu_t *s, uint32_t sid, smmu_ste_t *ste, smmu_cfg_fault_t *
 {
 	memset(f, 0, sizeof *f);
 	memset(ste, 0, sizeof *ste);
-	uint64_t key[SMMU_CACHE_KEY_WORDS] = {SMMU_CFG_STE, sid, 0, 0};
-	uint64_t d[SMMU_CACHE_DATA_WORDS];
-	smmu_cache_line_t *hit = smmu_cache_lookup(&s->cfg, sid, key);
+	uint64_t key[CACHE_KEY_WORDS] = {SMMU_CFG_STE, sid, 0, 0};
+	uint64_t d[CACHE_DATA_WORDS];
+	cache_line_t *hit = cache_lookup(&s->cfg, sid, key);
 	*cached = hit != NULL;
 	if (hit)
 		memcpy(d, hit->data, sizeof d);
@@ -170,7 +170,7 @@ bool smmu_fetch_ste(smmu_t *s, uint32_t sid, smmu_ste_t *ste, smmu_cfg_fault_t *
 	if (!decode_ste(s, d, ste, f))
 		return false; /* invalid structures are not cached */
 	if (!hit)
-		smmu_cache_fill(&s->cfg, sid, key, d);
+		cache_fill(&s->cfg, sid, key, d);
 	return true;
 }
 
@@ -307,10 +307,10 @@ bool smmu_fetch_cd(smmu_t *s, uint32_t sid, const smmu_ste_t *ste, uint32_t ssid
 {
 	memset(f, 0, sizeof *f);
 	memset(cd, 0, sizeof *cd);
-	uint64_t key[SMMU_CACHE_KEY_WORDS] = {SMMU_CFG_CD, sid, ssid, 0};
+	uint64_t key[CACHE_KEY_WORDS] = {SMMU_CFG_CD, sid, ssid, 0};
 	uint64_t region = sid ^ ((uint64_t)ssid << 20);
-	uint64_t d[SMMU_CACHE_DATA_WORDS];
-	smmu_cache_line_t *hit = smmu_cache_lookup(&s->cfg, region, key);
+	uint64_t d[CACHE_DATA_WORDS];
+	cache_line_t *hit = cache_lookup(&s->cfg, region, key);
 	*cached = hit != NULL;
 	if (hit)
 		memcpy(d, hit->data, sizeof d);
@@ -319,6 +319,6 @@ bool smmu_fetch_cd(smmu_t *s, uint32_t sid, const smmu_ste_t *ste, uint32_t ssid
 	if (!decode_cd(s, ste, d, cd, f))
 		return false;
 	if (!hit)
-		smmu_cache_fill(&s->cfg, region, key, d);
+		cache_fill(&s->cfg, region, key, d);
 	return true;
 }

@@ -72,13 +72,13 @@ struct smmu {
 	uint64_t eventq_irq_cfg0;
 	uint32_t eventq_irq_cfg1, eventq_irq_cfg2;
 
-	smmu_cache_t tlb, cfg;
-	smmu_cache_t wc[2][4]; /* [stage - 1][level] */
+	cache_t tlb, cfg;
+	cache_t wc[2][4]; /* [stage - 1][level] */
 	uint64_t tlb_shifts;   /* page-size classes (log2) present in the TLB */
 
 	/* Timing. */
 	int tbu_clk;
-	smmu_cache_t *utlb;      /* one per TBU */
+	cache_t *utlb;      /* one per TBU */
 	sim_time_t *slot_free;   /* TCU translation slots: when each becomes free */
 	sim_time_t *walk_free;   /* walk slots */
 
@@ -129,7 +129,7 @@ void smmu_tlb_key(uint64_t *key, const smmu_txn_t *t, unsigned shift);
 uint64_t smmu_tlb_region(uint32_t sid, uint64_t page);
 /* Records when a TLB entry's walk completes (a later hit before that waits for it). */
 void smmu_tlb_set_ready(smmu_t *s, const smmu_txn_t *t, uint64_t size, sim_time_t ready);
-bool smmu_tlb_pred(const smmu_cache_line_t *l, const void *inv);
+bool smmu_tlb_pred(const cache_line_t *l, const void *inv);
 
 /* Clears a translation result cheaply: the walk's read list is left as it is (nreads = 0). */
 static inline void smmu_xlate_clear(smmu_xlate_t *x)

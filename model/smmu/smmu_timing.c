@@ -40,10 +40,10 @@ static bool utlb_lookup(smmu_t *s, unsigned tbu, const smmu_txn_t *t, smmu_xlate
 	for (unsigned shift = 12; shift < 64; shift++) {
 		if (!(s->tlb_shifts >> shift & 1))
 			continue;
-		uint64_t key[SMMU_CACHE_KEY_WORDS];
+		uint64_t key[CACHE_KEY_WORDS];
 		smmu_tlb_key(key, t, shift);
-		smmu_cache_line_t *l =
-			smmu_cache_lookup(&s->utlb[tbu], smmu_tlb_region(t->sid, key[3]), key);
+		cache_line_t *l =
+			cache_lookup(&s->utlb[tbu], smmu_tlb_region(t->sid, key[3]), key);
 		if (!l || ((unsigned)(l->data[1] & 0xff) & need) != need)
 			continue;
 		smmu_xlate_clear(x);
@@ -67,18 +67,18 @@ static void utlb_fill(smmu_t *s, unsigned tbu, const smmu_txn_t *t, const smmu_x
 	unsigned shift = 12;
 	while (shift < 63 && (1ull << (shift + 1)) <= x->size)
 		shift++;
-	uint64_t key[SMMU_CACHE_KEY_WORDS], data[SMMU_CACHE_DATA_WORDS];
+	uint64_t key[CACHE_KEY_WORDS], data[CACHE_DATA_WORDS];
 	smmu_tlb_key(key, t, shift);
 	/* The uTLB holds a copy of the main TLB entry (same tags, for invalidation). */
 	uint64_t hits = s->tlb.hits, misses = s->tlb.misses;
-	smmu_cache_line_t *l = smmu_cache_lookup(&s->tlb, smmu_tlb_region(t->sid, key[3]), key);
+	cache_line_t *l = cache_lookup(&s->tlb, smmu_tlb_region(t->sid, key[3]), key);
 	s->tlb.hits = hits;
 	s->tlb.misses = misses;
 	if (!l)
 		return;
 	memcpy(data, l->data, sizeof data);
 	data[3] = ready;
-	smmu_cache_fill(&s->utlb[tbu], smmu_tlb_region(t->sid, key[3]), key, data);
+	cache_fill(&s->utlb[tbu], smmu_tlb_region(t->sid, key[3]), key, data);
 }
 
 void smmu_translate_timed(smmu_t *s, unsigned tbu, const smmu_txn_t *t, smmu_xlate_t *x,

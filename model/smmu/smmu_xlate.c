@@ -59,9 +59,9 @@ static bool tlb_lookup(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 	for (unsigned shift = 12; shift < 64; shift++) {
 		if (!(s->tlb_shifts >> shift & 1))
 			continue;
-		uint64_t key[SMMU_CACHE_KEY_WORDS];
+		uint64_t key[CACHE_KEY_WORDS];
 		smmu_tlb_key(key, t, shift);
-		smmu_cache_line_t *l = smmu_cache_lookup(&s->tlb, smmu_tlb_region(t->sid, key[3]), key);
+		cache_line_t *l = cache_lookup(&s->tlb, smmu_tlb_region(t->sid, key[3]), key);
 		if (!l)
 			continue;
 		unsigned perm = (unsigned)(l->data[1] & 0xff);
@@ -87,13 +87,13 @@ static void tlb_fill(smmu_t *s, const smmu_txn_t *t, const smmu_xlate_t *x, bool
 	unsigned shift = 12;
 	while (shift < 63 && (1ull << (shift + 1)) <= x->size)
 		shift++;
-	uint64_t key[SMMU_CACHE_KEY_WORDS], data[SMMU_CACHE_DATA_WORDS] = {0};
+	uint64_t key[CACHE_KEY_WORDS], data[CACHE_DATA_WORDS] = {0};
 	smmu_tlb_key(key, t, shift);
 	data[0] = x->pa & ~((1ull << shift) - 1);
 	data[1] = x->perm | (x->walk.global ? TLB_GLOBAL : 0) | (s1 ? TLB_S1 : 0) |
 		  (s2 ? TLB_S2 : 0) | (uint64_t)x->asid << 16 | (uint64_t)x->vmid << 32;
 	data[2] = x->path;
-	smmu_cache_fill(&s->tlb, smmu_tlb_region(t->sid, key[3]), key, data);
+	cache_fill(&s->tlb, smmu_tlb_region(t->sid, key[3]), key, data);
 	s->tlb_shifts |= 1ull << shift;
 }
 
@@ -102,10 +102,10 @@ void smmu_tlb_set_ready(smmu_t *s, const smmu_txn_t *t, uint64_t size, sim_time_
 	unsigned shift = 12;
 	while (shift < 63 && (1ull << (shift + 1)) <= size)
 		shift++;
-	uint64_t key[SMMU_CACHE_KEY_WORDS];
+	uint64_t key[CACHE_KEY_WORDS];
 	smmu_tlb_key(key, t, shift);
 	uint64_t hits = s->tlb.hits, misses = s->tlb.misses;
-	smmu_cache_line_t *l = smmu_cache_lookup(&s->tlb, smmu_tlb_region(t->sid, key[3]), key);
+	cache_line_t *l = cache_lookup(&s->tlb, smmu_tlb_region(t->sid, key[3]), key);
 	s->tlb.hits = hits; /* bookkeeping, not a lookup the hardware makes */
 	s->tlb.misses = misses;
 	if (l)
@@ -135,9 +135,9 @@ static void wc_key(const wc_ctx_t *w, uint8_t stage, int level, uint64_t ia, uin
 static bool wc_lookup(void *ctx, uint8_t stage, int level, uint64_t ia, uint64_t *pa)
 {
 	wc_ctx_t *w = ctx;
-	uint64_t key[SMMU_CACHE_KEY_WORDS];
+	uint64_t key[CACHE_KEY_WORDS];
 	wc_key(w, stage, level, ia, key);
-	smmu_cache_line_t *l = smmu_cache_lookup(&w->s->wc[stage - 1][level], key[1], key);
+	cache_line_t *l = cache_lookup(&w->s->wc[stage - 1][level], key[1], key);
 	if (!l)
 		return false;
 	*pa = l->data[0];
@@ -147,9 +147,9 @@ static bool wc_lookup(void *ctx, uint8_t stage, int level, uint64_t ia, uint64_t
 static void wc_fill(void *ctx, uint8_t stage, int level, uint64_t ia, uint64_t pa)
 {
 	wc_ctx_t *w = ctx;
-	uint64_t key[SMMU_CACHE_KEY_WORDS], data[SMMU_CACHE_DATA_WORDS] = {pa, 0, 0, 0};
+	uint64_t key[CACHE_KEY_WORDS], data[CACHE_DATA_WORDS] = {pa, 0, 0, 0};
 	wc_key(w, stage, level, ia, key);
-	smmu_cache_fill(&w->s->wc[stage - 1][level], key[1], key, data);
+	cache_fill(&w->s->wc[stage - 1][level], key[1], key, data);
 }
 
 /* --- invalidation -------------------------------------------------------------------------- */
@@ -159,7 +159,7 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-static bool cfg_pred(const smmu_cache_line_t *l, const void *ctx)
+static bool cfg_pred(const cache_line_t *l, const void *ctx)
 {
 	const smmu_inval_t *inv = ctx;
 	uint64_t kind = l->key[0];
@@ -176,7 +176,7 @@ static bool cfg_pred(const smmu_cache_line_t *l, const void *ctx)
 	return false;
 }
 
-bool smmu_tlb_pred(const smmu_cache_line_t *l, const void *ctx)
+bool smmu_tlb_pred(const cache_line_t *l, const void *ctx)
 {
 	const smmu_inval_t *inv = ctx;
 	uint64_t d = l->data[1];
@@ -202,7 +202,7 @@ bool smmu_tlb_pred(const smmu_cache_line_t *l, const void *ctx)
 	return false;
 }
 
-static bool wc_pred(const smmu_cache_line_t *l, const void *ctx)
+static bool wc_pred(const cache_line_t *l, const void *ctx)
 {
 	const smmu_inval_t *inv = ctx;
 	unsigned stage = (unsigned)(l->key[0] & 0xf);
@@ -234,31 +234,31 @@ void smmu_invalidate(smmu_t *s, const smmu_inval_t *inv)
 	case SMMU_CMD_CFGI_CD:
 	case SMMU_CMD_CFGI_CD_ALL:
 		if (inv->op == SMMU_CMD_CFGI_STE_RANGE && inv->sid == 0 && inv->sid_last == UINT32_MAX)
-			smmu_cache_flush(&s->cfg);
+			cache_flush(&s->cfg);
 		else
-			smmu_cache_invalidate(&s->cfg, cfg_pred, inv);
+			cache_invalidate(&s->cfg, cfg_pred, inv);
 		return;
 	case SMMU_CMD_TLBI_NSNH_ALL:
-		smmu_cache_flush(&s->tlb);
+		cache_flush(&s->tlb);
 		for (unsigned i = 0; i < s->p.tbus; i++)
-			smmu_cache_flush(&s->utlb[i]);
+			cache_flush(&s->utlb[i]);
 		for (int st = 0; st < 2; st++)
 			for (int l = 0; l < 4; l++)
-				smmu_cache_flush(&s->wc[st][l]);
+				cache_flush(&s->wc[st][l]);
 		return;
 	default:
 		break;
 	}
-	smmu_cache_invalidate(&s->tlb, smmu_tlb_pred, inv);
+	cache_invalidate(&s->tlb, smmu_tlb_pred, inv);
 	for (unsigned i = 0; i < s->p.tbus; i++) /* the TCU invalidates the TBUs' uTLBs too */
-		smmu_cache_invalidate(&s->utlb[i], smmu_tlb_pred, inv);
+		cache_invalidate(&s->utlb[i], smmu_tlb_pred, inv);
 	/* Leaf-only invalidations keep the walk caches (§4.4). */
 	if (inv->leaf && (inv->op == SMMU_CMD_TLBI_NH_VA || inv->op == SMMU_CMD_TLBI_NH_VAA ||
 			  inv->op == SMMU_CMD_TLBI_S2_IPA))
 		return;
 	for (int st = 0; st < 2; st++)
 		for (int l = 0; l < 4; l++)
-			smmu_cache_invalidate(&s->wc[st][l], wc_pred, inv);
+			cache_invalidate(&s->wc[st][l], wc_pred, inv);
 }
 
 static smmu_event_t event_for(const smmu_txn_t *t, uint8_t id)

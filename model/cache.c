@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* smmu_cache.c — a set-associative cache with LRU, round-robin or random replacement. */
-#include "smmu_cache.h"
+/* cache.c — a set-associative cache with LRU, round-robin or random replacement. */
+#include "cache.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-bool smmu_cache_init(smmu_cache_t *c, const char *name, smmu_cache_geom_t g, const sim_t *sim)
+bool cache_init(cache_t *c, const char *name, cache_geom_t g, const sim_t *sim)
 {
 	memset(c, 0, sizeof *c);
 	size_t n = strlen(name);
@@ -19,14 +19,14 @@ bool smmu_cache_init(smmu_cache_t *c, const char *name, smmu_cache_geom_t g, con
 	c->lines = calloc(g.entries, sizeof *c->lines);
 	c->rr = calloc(c->nsets, sizeof *c->rr);
 	if (!c->lines || !c->rr) {
-		smmu_cache_free(c);
+		cache_free(c);
 		return false;
 	}
 	sim_rng_fork(sim, c->name, &c->rng);
 	return true;
 }
 
-void smmu_cache_free(smmu_cache_t *c)
+void cache_free(cache_t *c)
 {
 	free(c->lines);
 	free(c->rr);
@@ -34,7 +34,7 @@ void smmu_cache_free(smmu_cache_t *c)
 	c->rr = NULL;
 }
 
-static smmu_cache_line_t *set_of(smmu_cache_t *c, uint64_t region)
+static cache_line_t *set_of(cache_t *c, uint64_t region)
 {
 	/* Mix the region so that strided addresses spread over the sets. */
 	uint64_t h = region * 0x9E3779B97F4A7C15ull;
@@ -43,19 +43,19 @@ static smmu_cache_line_t *set_of(smmu_cache_t *c, uint64_t region)
 
 static bool key_eq(const uint64_t *a, const uint64_t *b)
 {
-	for (int i = 0; i < SMMU_CACHE_KEY_WORDS; i++)
+	for (int i = 0; i < CACHE_KEY_WORDS; i++)
 		if (a[i] != b[i])
 			return false;
 	return true;
 }
 
-smmu_cache_line_t *smmu_cache_lookup(smmu_cache_t *c, uint64_t region, const uint64_t *key)
+cache_line_t *cache_lookup(cache_t *c, uint64_t region, const uint64_t *key)
 {
 	if (!c->g.entries) {
 		c->misses++;
 		return NULL;
 	}
-	smmu_cache_line_t *set = set_of(c, region);
+	cache_line_t *set = set_of(c, region);
 	for (uint32_t w = 0; w < c->g.ways; w++)
 		if (set[w].valid && key_eq(set[w].key, key)) {
 			set[w].stamp = ++c->tick;
@@ -66,12 +66,12 @@ smmu_cache_line_t *smmu_cache_lookup(smmu_cache_t *c, uint64_t region, const uin
 	return NULL;
 }
 
-void smmu_cache_fill(smmu_cache_t *c, uint64_t region, const uint64_t *key, const uint64_t *data)
+void cache_fill(cache_t *c, uint64_t region, const uint64_t *key, const uint64_t *data)
 {
 	if (!c->g.entries)
 		return;
-	smmu_cache_line_t *set = set_of(c, region);
-	smmu_cache_line_t *victim = NULL;
+	cache_line_t *set = set_of(c, region);
+	cache_line_t *victim = NULL;
 	for (uint32_t w = 0; w < c->g.ways && !victim; w++)
 		if (set[w].valid && key_eq(set[w].key, key))
 			victim = &set[w];
@@ -81,18 +81,18 @@ void smmu_cache_fill(smmu_cache_t *c, uint64_t region, const uint64_t *key, cons
 	if (!victim) {
 		uint32_t way = 0;
 		switch (c->g.repl) {
-		case SMMU_REPL_LRU:
+		case CACHE_REPL_LRU:
 			for (uint32_t w = 1; w < c->g.ways; w++)
 				if (set[w].stamp < set[way].stamp)
 					way = w;
 			break;
-		case SMMU_REPL_RR: {
+		case CACHE_REPL_RR: {
 			uint32_t *p = &c->rr[(size_t)(set - c->lines) / c->g.ways];
 			way = *p;
 			*p = (*p + 1) % c->g.ways;
 			break;
 		}
-		case SMMU_REPL_RANDOM:
+		case CACHE_REPL_RANDOM:
 			way = (uint32_t)sim_rng_below(&c->rng, c->g.ways);
 			break;
 		}
@@ -106,7 +106,7 @@ void smmu_cache_fill(smmu_cache_t *c, uint64_t region, const uint64_t *key, cons
 	c->fills++;
 }
 
-unsigned smmu_cache_invalidate(smmu_cache_t *c, bool (*pred)(const smmu_cache_line_t *, const void *),
+unsigned cache_invalidate(cache_t *c, bool (*pred)(const cache_line_t *, const void *),
 			       const void *ctx)
 {
 	unsigned n = 0;
@@ -119,7 +119,7 @@ unsigned smmu_cache_invalidate(smmu_cache_t *c, bool (*pred)(const smmu_cache_li
 	return n;
 }
 
-void smmu_cache_flush(smmu_cache_t *c)
+void cache_flush(cache_t *c)
 {
 	for (uint32_t i = 0; i < c->g.entries; i++)
 		c->lines[i].valid = false;
