@@ -6,18 +6,20 @@
  * (harness/) encodes with them.
  *
  * Fields are (SHIFT, WIDTH) pairs within a 64-bit word of the structure ("dword" n = bytes
- * 8n..8n+7, little-endian); SMMU_GET / SMMU_PREP extract and build them. Names follow the
- * specification's, prefixed by the structure.
+ * 8n..8n+7, little-endian); SMMU_GET / SMMU_PREP (regfield.h) extract and build them. Names
+ * follow the specification's, prefixed by the structure.
  */
 #ifndef IOFAB_SMMU_REGS_H
 #define IOFAB_SMMU_REGS_H
 
 #include <stdint.h>
 
-#define SMMU_FIELD(name, shift, width) enum { name##_SHIFT = (shift), name##_WIDTH = (width) }
-#define SMMU_MASK(name) ((name##_WIDTH >= 64 ? ~0ull : ((1ull << name##_WIDTH) - 1)) << name##_SHIFT)
-#define SMMU_GET(v, name) (((uint64_t)(v) >> name##_SHIFT) & ((1ull << name##_WIDTH) - 1))
-#define SMMU_PREP(name, x) (((uint64_t)(x) & ((1ull << name##_WIDTH) - 1)) << name##_SHIFT)
+#include "regfield.h"
+
+#define SMMU_FIELD FIELD
+#define SMMU_MASK FIELD_MASK
+#define SMMU_GET FIELD_GET
+#define SMMU_PREP FIELD_PREP
 
 /* --- register map (§6.3): page 0 at base, page 1 at base + 64 KiB ----------------------- */
 
