@@ -960,7 +960,7 @@ bool platform_load_node(platform_t *p, const ycur_t *root, const ycur_t *kernel_
 		goto out;
 	static const char *const keys[] = {"name",   "description", "enumeration",	  "kernel",
 					   "quirks", "timing",	    "memory", "root_complexes",
-					   "smmus",  NULL};
+					   "smmus",  "gic",	    NULL};
 	ok &= ykeys(root, keys);
 	ycur_t nm = yneed(root, "name"), desc = yget(root, "description"),
 	       en = yget(root, "enumeration"), rcs = yneed(root, "root_complexes");
@@ -1185,6 +1185,20 @@ bool platform_load_node(platform_t *p, const ycur_t *root, const ycur_t *kernel_
 			ok = false;
 			goto out;
 		}
+		ycur_t gic = yget(root, "gic");
+		p->rc_its = malloc((p->fabric.nrcs + 1) * sizeof *p->rc_its);
+		p->rc_devid_base = calloc(p->fabric.nrcs + 1, sizeof *p->rc_devid_base);
+		if (!p->rc_its || !p->rc_devid_base) {
+			yerrs_add(errs, "%s: out of memory", p->file);
+			ok = false;
+			goto out;
+		}
+		for (uint32_t r = 0; r < p->fabric.nrcs; r++)
+			p->rc_its[r] = -1;
+		if (gic.node && !platform_parse_gic(p, &gic)) {
+			ok = false;
+			goto out;
+		}
 	}
 
 	/* Quirks state hardware isolation; the ACS Control bits the file gives are firmware's. */
@@ -1257,6 +1271,10 @@ void platform_free(platform_t *p)
 	free(p->smmus);
 	free(p->rc_smmu);
 	free(p->rc_sid_base);
+	free(p->gic.its);
+	free(p->gic.v2m);
+	free(p->rc_its);
+	free(p->rc_devid_base);
 	memset(p, 0, sizeof *p);
 }
 

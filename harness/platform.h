@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gic.h"
+#include "its.h"
 #include "pcie.h"
 #include "smmu.h"
 #include "ydoc.h"
@@ -50,6 +52,40 @@ typedef struct platform_smmu {
 	int32_t region; /* its register frame in the memory map (a `device` region) */
 } platform_smmu_t;
 
+/* An ITS: its 128 KiB frame (control frame, then the translation frame whose page holds
+ * GITS_TRANSLATER), and its parameters. */
+typedef struct platform_its {
+	char name[PCIE_NAME_MAX];
+	uint64_t base;
+	its_params_t params;
+	unsigned line;
+	int32_t region;   /* the control frame (a `device` region named after the ITS) */
+	int32_t doorbell; /* the translation frame (an `msi` region, NAME-doorbell) */
+} platform_its_t;
+
+/* A GICv2m frame (4 KiB) and the SPIs it owns. */
+typedef struct platform_v2m {
+	char name[PCIE_NAME_MAX];
+	uint64_t base;
+	uint32_t spi_base, spi_count, iidr;
+	unsigned line;
+	int32_t region;   /* an `msi` region named after the frame */
+	uint64_t rcs;     /* bit per root complex whose writes can reach it */
+} platform_v2m_t;
+
+/* The interrupt controller: a GICv3 distributor and redistributors, ITSs, GICv2m frames. */
+typedef struct platform_gic {
+	bool present;
+	unsigned line;
+	gic_params_t params;
+	bool has_gicr;          /* the redistributor frames are in the memory map */
+	int32_t gicr_region;
+	platform_its_t *its;
+	unsigned nits;
+	platform_v2m_t *v2m;
+	unsigned nv2m;
+} platform_gic_t;
+
 typedef struct platform {
 	char name[PCIE_NAME_MAX];
 	char *description;
@@ -63,6 +99,9 @@ typedef struct platform {
 	unsigned nsmmus;
 	int32_t *rc_smmu;         /* per root complex: index into smmus, or -1 (no IOMMU) */
 	uint32_t *rc_sid_base;    /* per root complex: StreamID = RID + this */
+	platform_gic_t gic;
+	int32_t *rc_its;          /* per root complex: the ITS its MSIs are allocated from, or -1 */
+	uint32_t *rc_devid_base;  /* per root complex: ITS DeviceID = RID + this */
 } platform_t;
 
 /* Loads and enumerates a platform file. On any error, records messages in errs, leaves *p
@@ -82,6 +121,22 @@ void platform_free(platform_t *p);
 
 /* Parses the `smmus:` section (harness/platform_smmu.c); root complexes must be loaded. */
 bool platform_parse_smmus(platform_t *p, const ycur_t *c);
+/* Parses the `gic:` section (harness/platform_gic.c), after the SMMUs. */
+bool platform_parse_gic(platform_t *p, const ycur_t *c);
+/* Cache geometry {entries, ways, replacement} (shared by the SMMU and GIC sections). */
+bool platform_parse_geom(const ycur_t *c, cache_geom_t *g);
+
+/* The DeviceID an ITS sees for a Requester ID of root complex rc. */
+static inline uint32_t platform_device_id(const platform_t *p, uint32_t rc, uint16_t rid)
+{
+	return p->rc_devid_base[rc] + rid;
+}
+
+/* A block's register or doorbell frame [lo, lo + size) must fit the address space and overlap
+ * no memory region and no root complex's MMIO window; otherwise reports at `at` ("<what>
+ * [lo-hi] overlap ...") and returns false. */
+bool platform_check_frame(const platform_t *p, const ycur_t *at, const char *what, uint64_t lo,
+			  uint64_t size);
 
 /* The StreamID the platform's SMMU sees for a Requester ID of root complex rc. */
 static inline uint32_t platform_stream_id(const platform_t *p, uint32_t rc, uint16_t rid)

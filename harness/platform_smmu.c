@@ -10,7 +10,7 @@
 
 #include "platform.h"
 
-static bool parse_geom(const ycur_t *c, cache_geom_t *g)
+bool platform_parse_geom(const ycur_t *c, cache_geom_t *g)
 {
 	if (!c->node)
 		return true;
@@ -36,6 +36,35 @@ static bool parse_geom(const ycur_t *c, cache_geom_t *g)
 		ok = false;
 	}
 	return ok;
+}
+
+bool platform_check_frame(const platform_t *p, const ycur_t *at, const char *what, uint64_t lo,
+			  uint64_t size)
+{
+	uint64_t hi = lo + size - 1;
+	if (hi < lo) {
+		yerr(at, "%s run past the top of the address space", what);
+		return false;
+	}
+	for (uint32_t r = 0; r < p->fabric.nregions; r++) {
+		const pcie_region_t *reg = &p->fabric.regions[r];
+		if (lo <= reg->base + reg->size - 1 && reg->base <= hi) {
+			yerr(at, "%s [0x%llx-0x%llx] overlap memory region '%s'", what,
+			     (unsigned long long)lo, (unsigned long long)hi, reg->name);
+			return false;
+		}
+	}
+	for (uint32_t r = 0; r < p->fabric.nrcs; r++) {
+		const pcie_rc_t *rc = &p->fabric.rcs[r];
+		const pcie_window_t w[2] = {rc->mem, rc->pref};
+		for (int k = 0; k < 2; k++)
+			if (w[k].base <= w[k].limit && lo <= w[k].limit && w[k].base <= hi) {
+				yerr(at, "%s [0x%llx-0x%llx] overlap the MMIO window of root complex '%s'",
+				     what, (unsigned long long)lo, (unsigned long long)hi, rc->name);
+				return false;
+			}
+	}
+	return true;
 }
 
 static bool parse_features(const ycur_t *c, smmu_params_t *p)
@@ -193,32 +222,7 @@ bool platform_parse_smmus(platform_t *p, const ycur_t *c)
 		if (sok) {
 			/* Its 128 KiB frame must not overlap memory, a PCIe window or another SMMU. */
 			uint64_t lo = sm->base, hi = sm->base + SMMU_MMIO_SIZE - 1;
-			if (hi < lo) {
-				yerr(&base, "the SMMU's 128 KiB of registers run past the top of the "
-					    "address space");
-				sok = false;
-			}
-			for (uint32_t r = 0; r < p->fabric.nregions && sok; r++) {
-				const pcie_region_t *reg = &p->fabric.regions[r];
-				if (lo <= reg->base + reg->size - 1 && reg->base <= hi) {
-					yerr(&base, "the SMMU's registers [0x%llx-0x%llx] overlap memory "
-						    "region '%s'",
-					     (unsigned long long)lo, (unsigned long long)hi, reg->name);
-					sok = false;
-				}
-			}
-			for (uint32_t r = 0; r < p->fabric.nrcs && sok; r++) {
-				const pcie_rc_t *rc = &p->fabric.rcs[r];
-				const pcie_window_t w[2] = {rc->mem, rc->pref};
-				for (int k = 0; k < 2 && sok; k++)
-					if (w[k].base <= w[k].limit && lo <= w[k].limit && w[k].base <= hi) {
-						yerr(&base, "the SMMU's registers [0x%llx-0x%llx] overlap the "
-							    "MMIO window of root complex '%s'",
-						     (unsigned long long)lo, (unsigned long long)hi,
-						     rc->name);
-						sok = false;
-					}
-			}
+			sok = platform_check_frame(p, &base, "the SMMU's registers", lo, SMMU_MMIO_SIZE);
 			for (uint32_t j = 0; j < p->nsmmus && sok; j++)
 				if (lo <= p->smmus[j].base + SMMU_MMIO_SIZE - 1 && p->smmus[j].base <= hi) {
 					yerr(&base, "the SMMU's registers [0x%llx-0x%llx] overlap those of "
@@ -236,9 +240,10 @@ bool platform_parse_smmus(platform_t *p, const ycur_t *c)
 				ok &= ykeys(&caches, ck);
 				ycur_t u = yget(&caches, "utlb"), t = yget(&caches, "tlb"),
 				       cf = yget(&caches, "config"), w = yget(&caches, "walk");
-				ok &= parse_geom(&u, &sm->params.utlb) & parse_geom(&t, &sm->params.tlb) &
-				      parse_geom(&cf, &sm->params.cfg_cache) &
-				      parse_geom(&w, &sm->params.walk_cache);
+				ok &= platform_parse_geom(&u, &sm->params.utlb) &
+				      platform_parse_geom(&t, &sm->params.tlb) &
+				      platform_parse_geom(&cf, &sm->params.cfg_cache) &
+				      platform_parse_geom(&w, &sm->params.walk_cache);
 			} else {
 				ok = false;
 			}

@@ -52,6 +52,36 @@ static void atc_invalidate_request(void *ctx, uint32_t sid, bool ssv, uint32_t s
 	}
 }
 
+/* The interrupt controller, as the GICv3, ITS and GICv2m drivers leave it after boot. */
+static const char *gic_init(system_t *s, mem_port_t port)
+{
+	const platform_gic_t *g = &s->p->gic;
+	s->gic = gic_create(s->sim, &g->params, port);
+	if (!s->gic)
+		return "the GIC's parameters are inconsistent";
+	if (gic_drv_init(&s->gd, s->gic, s->sim, s->mem, &s->kalloc))
+		return "the kernel's memory pool is too small for the LPI tables";
+	s->its = calloc(g->nits + 1, sizeof *s->its);
+	s->itsd = calloc(g->nits + 1, sizeof *s->itsd);
+	s->v2m = calloc(g->nv2m + 1, sizeof *s->v2m);
+	if (!s->its || !s->itsd || !s->v2m)
+		return "out of memory";
+	for (unsigned i = 0; i < g->nits; i++) {
+		s->its[i] = its_create(s->sim, &g->its[i].params, port, s->gic, g->its[i].name);
+		if (!s->its[i])
+			return "an ITS's parameters are inconsistent";
+		if (its_drv_probe(&s->itsd[i], &s->gd, s->its[i], g->its[i].base))
+			return "the ITS driver could not probe an ITS (kernel pool too small?)";
+	}
+	for (unsigned i = 0; i < g->nv2m; i++) {
+		const platform_v2m_t *v = &g->v2m[i];
+		if (!gicv2m_init(&s->v2m[i], s->gic, v->spi_base, v->spi_count, v->iidr) ||
+		    v2m_drv_add_frame(&s->v2md, &s->v2m[i], v->base))
+			return "a GICv2m frame could not be set up";
+	}
+	return NULL;
+}
+
 const char *system_init(system_t *s, const platform_t *p, uint64_t seed)
 {
 	memset(s, 0, sizeof *s);
@@ -62,7 +92,7 @@ const char *system_init(system_t *s, const platform_t *p, uint64_t seed)
 	s->mem = mem_create();
 	if (!s->sim || !s->mem)
 		return "out of memory";
-	if (!p->nsmmus)
+	if (!p->nsmmus && !p->gic.present)
 		return NULL;
 	/* The kernel's pool: the top quarter (at most 256 MiB) of the largest DRAM region. */
 	const pcie_region_t *best = NULL;
@@ -72,15 +102,16 @@ const char *system_init(system_t *s, const platform_t *p, uint64_t seed)
 			best = r;
 	}
 	if (!best || best->size < (16u << 20))
-		return "the platform has SMMUs but no DRAM region of 16 MiB or more for their tables";
+		return "the platform has SMMUs or a GIC but no DRAM region of 16 MiB or more for their "
+		       "tables";
 	uint64_t pool = best->size / 4 < (256ull << 20) ? best->size / 4 : 256ull << 20;
 	physalloc_init(&s->kalloc, best->base + best->size - pool, pool);
-	s->smmu = calloc(p->nsmmus, sizeof *s->smmu);
-	s->drv = calloc(p->nsmmus, sizeof *s->drv);
+	s->smmu = calloc(p->nsmmus + 1, sizeof *s->smmu);
+	s->drv = calloc(p->nsmmus + 1, sizeof *s->drv);
 	if (!s->smmu || !s->drv)
 		return "out of memory";
 	s->atc = calloc(p->fabric.nfuncs ? p->fabric.nfuncs : 1, sizeof *s->atc);
-	s->atc_port = calloc(p->nsmmus, sizeof *s->atc_port);
+	s->atc_port = calloc(p->nsmmus + 1, sizeof *s->atc_port);
 	if (!s->atc || !s->atc_port)
 		return "out of memory";
 	for (uint32_t f = 0; f < p->fabric.nfuncs; f++)
@@ -108,7 +139,7 @@ const char *system_init(system_t *s, const platform_t *p, uint64_t seed)
 			if (!smmu_drv_ste_addr(&s->drv[si], platform_stream_id(p, fn->rc, ids[k])))
 				return "the kernel's memory pool is too small for the stream table";
 	}
-	return NULL;
+	return p->gic.present ? gic_init(s, port) : NULL;
 }
 
 void system_free(system_t *s)
@@ -125,6 +156,16 @@ void system_free(system_t *s)
 		atc_free(&s->atc[f]);
 	free(s->atc);
 	free(s->atc_port);
+	for (unsigned i = 0; s->its && i < s->p->gic.nits; i++) {
+		its_drv_free(&s->itsd[i]);
+		its_destroy(s->its[i]);
+	}
+	free(s->its);
+	free(s->itsd);
+	free(s->v2m);
+	v2m_drv_free(&s->v2md);
+	gic_drv_free(&s->gd);
+	gic_destroy(s->gic);
 	mem_destroy(s->mem);
 	sim_destroy(s->sim);
 	memset(s, 0, sizeof *s);

@@ -2,7 +2,8 @@
 /*
  * system.h — a platform's hardware assembled for a run: the simulation kernel, simulated
  * memory, each SMMU (with the memory port it reaches memory through) probed and reset by the
- * driver layer, and the kernel's allocator for the structures drivers put in DRAM.
+ * driver layer, the interrupt controller (distributor, redistributors, ITSs, GICv2m frames)
+ * set up by its drivers, and the kernel's allocator for the structures drivers put in DRAM.
  */
 #ifndef IOFAB_SYSTEM_H
 #define IOFAB_SYSTEM_H
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 
 #include "atc.h"
+#include "gic_drv.h"
 #include "iopgtable.h"
 #include "platform.h"
 #include "smmu_drv.h"
@@ -27,6 +29,14 @@ typedef struct system {
 		struct system *sys;
 		int si;
 	} *atc_port;        /* per SMMU: where its ATS invalidations go */
+	/* The interrupt controller (when the platform has a `gic:` section), set up by the
+	 * drivers as Linux would at boot. */
+	gic_t *gic;
+	gic_drv_t gd;
+	its_t **its;        /* per platform ITS */
+	its_drv_t *itsd;
+	gicv2m_t *v2m;      /* per platform GICv2m frame */
+	v2m_drv_t v2md;
 } system_t;
 
 /* Entries in each ATS-capable function's ATC. */

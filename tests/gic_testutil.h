@@ -78,7 +78,7 @@ struct GicSys {
 	its_xlate_t msi(uint32_t devid, uint32_t event, uint64_t tag = 1)
 	{
 		its_xlate_t x;
-		its_msi(its, devid, event, tag, &x);
+		its_msi(its, devid, event, tag, sim_now(sim), &x);
 		return x;
 	}
 	std::vector<its_cmd_error_t> errors()

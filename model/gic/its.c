@@ -334,26 +334,30 @@ void its_mmio_write(its_t *its, uint32_t off, uint64_t v, unsigned size)
 
 /* --- MSIs ---------------------------------------------------------------------------------- */
 
-void its_msi(its_t *its, uint32_t devid, uint32_t eventid, uint64_t tag, its_xlate_t *x)
+void its_msi(its_t *its, uint32_t devid, uint32_t eventid, uint64_t tag, sim_time_t at,
+	     its_xlate_t *x)
 {
 	memset(x, 0, sizeof *x);
 	x->devid = devid;
 	x->eventid = eventid;
 	x->pe = -1;
 	its->stats.msis++;
+	if (at < sim_now(its->sim))
+		at = sim_now(its->sim);
 	if (!enabled(its)) {
 		x->status = ITS_DISABLED;
 		its->stats.dropped++;
 		return;
 	}
+	x->lookup = sim_cycles_from(its->sim, its->clk, at, its->p.hit_cycles);
 	its->engine->translate(its, devid, eventid, x);
 	if (x->status != ITS_OK) {
 		its->stats.dropped++;
 		return;
 	}
 	x->hop = its->p.rd_hop;
-	sim_time_t at = sim_now(its->sim) + x->lookup + x->table_reads + x->hop;
-	x->raise = gic_lpi_raise(its->gic, (uint32_t)x->pe, x->intid, tag, at, &x->rd_config);
+	x->raise = gic_lpi_raise(its->gic, (uint32_t)x->pe, x->intid, tag,
+				 at + x->lookup + x->table_reads + x->hop, &x->rd_config);
 	if (x->raise != GIC_RAISED) {
 		x->status = ITS_LPI_DROPPED;
 		its->stats.dropped++;

@@ -102,10 +102,12 @@ typedef struct its_xlate {
 } its_xlate_t;
 
 /* An MSI write of `eventid` to GITS_TRANSLATER by DeviceID `devid` (from the requester ID
- * through the platform's map, never from the data) at sim_now(). On ITS_OK the LPI has been
- * raised at its redistributor (x->raise says whether it was accepted), arriving after
- * lookup + table_reads + hop; `tag` comes back with its delivery (gic_delivery_t). */
-void its_msi(its_t *its, uint32_t devid, uint32_t eventid, uint64_t tag, its_xlate_t *x);
+ * through the platform's map, never from the data), arriving at time `at` (>= sim_now(); the
+ * tables are read now). On ITS_OK the LPI has been raised at its redistributor (x->raise says
+ * whether it was accepted), arriving at at + lookup + table_reads + hop; `tag` comes back
+ * with its delivery (gic_delivery_t). */
+void its_msi(its_t *its, uint32_t devid, uint32_t eventid, uint64_t tag, sim_time_t at,
+	     its_xlate_t *x);
 
 /* --- commands -------------------------------------------------------------------------- */
 

@@ -19,7 +19,6 @@
 static void translate(its_t *its, uint32_t devid, uint32_t eventid, its_xlate_t *x)
 {
 	uint32_t reads = 0;
-	x->lookup = sim_cycles_from(its->sim, its->clk, sim_now(its->sim), its->p.hit_cycles);
 	x->status = ITS_OK;
 	uint64_t ite = 0, cte = 0, pa = 0;
 	if (its->p.devbits < 32 && devid >= (1ull << its->p.devbits)) {

@@ -21,8 +21,8 @@ typedef enum its_inval_kind {
 } its_inval_kind_t;
 
 typedef struct its_engine_ops {
-	/* Fills x's status, intid, icid, pe, hits, reads, entry addresses, lookup and
-	 * table_reads, from the caches and the tables in memory. */
+	/* Fills x's status, intid, icid, pe, hits, reads, entry addresses and table_reads,
+	 * from the caches and the tables in memory. */
 	void (*translate)(its_t *its, uint32_t devid, uint32_t eventid, its_xlate_t *x);
 	/* After a command changed a table entry: no cached copy of it may be used again. */
 	void (*invalidate)(its_t *its, its_inval_kind_t kind, uint32_t id, uint32_t eventid);
