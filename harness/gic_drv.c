@@ -2,6 +2,8 @@
 /* gic_drv.c — GICv3 distributor/redistributor, ITS and GICv2m drivers (see gic_drv.h). */
 #include "gic_drv.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,6 +181,68 @@ void its_cmd_sync(uint64_t c[4], uint64_t target)
 {
 	cmd_init(c, GITS_CMD_SYNC, 0);
 	c[2] = FIELD_PREP(GITS_CMD2_RDBASE, target >> 16);
+}
+
+static int fmt_target(char *b, size_t n, uint64_t rdbase, bool pta)
+{
+	return pta ? snprintf(b, n, "RDbase 0x%" PRIx64, rdbase << 16)
+		   : snprintf(b, n, "PE %" PRIu64, rdbase);
+}
+
+void its_cmd_format(char *buf, size_t size, const uint64_t c[4], bool pta)
+{
+	unsigned op = (unsigned)FIELD_GET(c[0], GITS_CMD0_OPCODE);
+	uint32_t dev = (uint32_t)FIELD_GET(c[0], GITS_CMD0_DEVICEID);
+	uint32_t ev = (uint32_t)FIELD_GET(c[1], GITS_CMD1_EVENTID);
+	unsigned icid = (unsigned)FIELD_GET(c[2], GITS_CMD2_ICID);
+	const char *name = its_cmd_name(op);
+	char t1[40], t2[40];
+	fmt_target(t1, sizeof t1, FIELD_GET(c[2], GITS_CMD2_RDBASE), pta);
+	fmt_target(t2, sizeof t2, FIELD_GET(c[3], GITS_CMD3_RDBASE2), pta);
+	switch (op) {
+	case GITS_CMD_MAPD:
+		if (FIELD_GET(c[2], GITS_CMD2_VALID))
+			snprintf(buf, size, "MAPD DeviceID 0x%x ITT 0x%" PRIx64 " Size %u (%u EventIDs)",
+				 dev, (uint64_t)(FIELD_GET(c[2], GITS_CMD2_ITT_ADDR) << 8),
+				 (unsigned)FIELD_GET(c[1], GITS_CMD1_SIZE),
+				 1u << (FIELD_GET(c[1], GITS_CMD1_SIZE) + 1));
+		else
+			snprintf(buf, size, "MAPD DeviceID 0x%x V=0 (unmap)", dev);
+		break;
+	case GITS_CMD_MAPC:
+		if (FIELD_GET(c[2], GITS_CMD2_VALID))
+			snprintf(buf, size, "MAPC ICID %u -> %s", icid, t1);
+		else
+			snprintf(buf, size, "MAPC ICID %u V=0 (unmap)", icid);
+		break;
+	case GITS_CMD_MAPTI:
+		snprintf(buf, size, "MAPTI DeviceID 0x%x EventID %u pINTID %u ICID %u", dev, ev,
+			 (uint32_t)FIELD_GET(c[1], GITS_CMD1_PINTID), icid);
+		break;
+	case GITS_CMD_MAPI:
+	case GITS_CMD_MOVI:
+		snprintf(buf, size, "%s DeviceID 0x%x EventID %u ICID %u", name, dev, ev, icid);
+		break;
+	case GITS_CMD_INT:
+	case GITS_CMD_CLEAR:
+	case GITS_CMD_DISCARD:
+	case GITS_CMD_INV:
+		snprintf(buf, size, "%s DeviceID 0x%x EventID %u", name, dev, ev);
+		break;
+	case GITS_CMD_INVALL:
+		snprintf(buf, size, "INVALL ICID %u", icid);
+		break;
+	case GITS_CMD_MOVALL:
+		snprintf(buf, size, "MOVALL %s -> %s", t1, t2);
+		break;
+	case GITS_CMD_SYNC:
+		snprintf(buf, size, "SYNC %s", t1);
+		break;
+	default:
+		snprintf(buf, size, "command 0x%02x (%016" PRIx64 " %016" PRIx64 " %016" PRIx64
+			 " %016" PRIx64 ")", op, c[0], c[1], c[2], c[3]);
+		break;
+	}
 }
 
 /* --- ITS driver ------------------------------------------------------------------------------- */

@@ -130,6 +130,10 @@ void its_cmd_invall(uint64_t c[4], uint32_t icid);
 void its_cmd_movall(uint64_t c[4], uint64_t target1, uint64_t target2);
 void its_cmd_sync(uint64_t c[4], uint64_t target);
 
+/* A command in words: "MAPTI DeviceID 0x200 EventID 1 pINTID 8193 ICID 2". Targets read as
+ * "PE n" (pta false: RDbase is a processor number) or "RDbase 0x..." (pta true). */
+void its_cmd_format(char *buf, size_t size, const uint64_t dw[4], bool pta);
+
 /* --- GICv2m ----------------------------------------------------------------------------------- */
 
 typedef struct v2m_drv_frame {

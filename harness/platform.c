@@ -916,6 +916,7 @@ static bool parse_timing(platform_t *p, const ycur_t *c)
 		{"rc_downstream_ns", &t->rc_downstream}, {"rc_p2p_ns", &t->rc_p2p},
 		{"bridge_hop_ns", &t->bridge_hop},     {"device_internal_ns", &t->device_internal},
 		{"memory_read_ns", &t->memory_read},   {"memory_write_ns", &t->memory_write},
+		{"doorbell_write_ns", &t->doorbell_write},
 	};
 	const char *keys[sizeof f / sizeof f[0] + 1];
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* report.c — see report.h. */
 #include "report.h"
+#include "report_irq.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -395,8 +396,9 @@ static void describe_end(FILE *out, const scenario_t *s, const step_t *st)
 
 static const char *action_name(step_action_t a)
 {
-	static const char *const names[] = {"none", "write", "map", "unmap", "command", "sync",
-					    "events"};
+	static const char *const names[] = {"none",	   "write",	"map",	 "unmap",
+					    "command",	   "sync",	"events", "its_command",
+					    "its_retry",   "mask"};
 	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }
 
@@ -443,6 +445,11 @@ static void describe_action(FILE *out, const scenario_t *s, const step_t *st)
 				fprintf(out, ", stalled with STAG 0x%x", e->stag);
 		}
 		break;
+	case ACT_ITS_COMMAND:
+	case ACT_ITS_RETRY:
+	case ACT_PE_MASK:
+		report_irq_action_text(out, s, st);
+		break;
 	case ACT_NONE:
 		break;
 	}
@@ -454,6 +461,7 @@ void report_run_text(FILE *out, const scenario_t *s)
 {
 	const platform_t *p = &s->platform;
 	fprintf(out, "scenario %s (%s) on platform %s\n", s->name, s->file, p->name);
+	report_irq_setup_text(out, s);
 	for (uint32_t i = 0; i < s->nsteps; i++) {
 		const step_t *st = &s->steps[i];
 		char tl[256], start[32], lat[32];
@@ -498,6 +506,7 @@ void report_run_text(FILE *out, const scenario_t *s)
 		fputs("    result: ", out);
 		describe_end(out, s, st);
 		fprintf(out, "; %s\n", lat);
+		report_irq_step_text(out, s, st);
 		if (!st->expect.present)
 			fputs("    expectation: none\n", out);
 		else if (st->met)
@@ -505,6 +514,7 @@ void report_run_text(FILE *out, const scenario_t *s)
 		else
 			fprintf(out, "    expectation: NOT MET: %s\n", st->mismatch);
 	}
+	report_irq_tail_text(out, s);
 	uint32_t met, not_met, none;
 	scenario_tally(s, &met, &not_met, &none);
 	fprintf(out, "\nsummary: %u step%s, %u expectation%s met, %u not met", s->nsteps,
@@ -629,6 +639,7 @@ void report_run_json(FILE *out, const scenario_t *s)
 				jw_obj_end(&j);
 			}
 			jw_arr_end(&j);
+			report_irq_step_json(&j, s, st);
 			jw_obj_end(&j);
 			jw_ku64(&j, "start_ps", st->start - s->t0);
 			jw_ku64(&j, "end_ps", st->end - s->t0);
@@ -678,6 +689,7 @@ void report_run_json(FILE *out, const scenario_t *s)
 		jw_ku64(&j, "end_ps", st->end - s->t0);
 		jw_key(&j, "route");
 		json_route(&j, s, &st->route);
+		report_irq_step_json(&j, s, st);
 		jw_key(&j, "iommu");
 		if (st->has_iommu) {
 			const smmu_xlate_t *x = &st->iommu;
@@ -745,6 +757,7 @@ void report_run_json(FILE *out, const scenario_t *s)
 		jw_obj_end(&j);
 	}
 	jw_arr_end(&j);
+	report_irq_json(&j, s);
 	uint32_t met, not_met, none;
 	scenario_tally(s, &met, &not_met, &none);
 	jw_key(&j, "summary");

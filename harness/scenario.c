@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* scenario.c — loading and running first-form scenarios. See scenario.h. */
 #include "scenario.h"
+#include "scenario_internal.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -139,14 +140,18 @@ static bool structure_address(const scenario_t *s, const ycur_t *c, char *expr, 
 		}
 		return true;
 	}
-	yerr(c, "unknown address function '%s(...)' (expected ste(FUNCTION), cd(FUNCTION) or "
-		"pte(DOMAIN, IOVA, LEVEL))",
+	int irq = scenario_irq_address(s, c, expr, argv, argc, out);
+	if (irq >= 0)
+		return irq == 1;
+	yerr(c, "unknown address function '%s(...)' (expected ste(FUNCTION), cd(FUNCTION), "
+		"pte(DOMAIN, IOVA, LEVEL), dt_l1(FUNCTION), dte(FUNCTION), itt(FUNCTION), lpi(INTID) "
+		"or pending(PE))",
 	     expr);
 	return false;
 }
 
 /* address: NUMBER | NAME.barN [+ NUMBER] | REGION [+ NUMBER] | ste(F) | cd(F) | pte(D, A, L) */
-static bool parse_address(const scenario_t *s, const ycur_t *c, uint64_t *out)
+bool scenario_address(const scenario_t *s, const ycur_t *c, uint64_t *out)
 {
 	const char *t = ytext(c);
 	if (!t) {
@@ -232,6 +237,11 @@ static bool parse_address(const scenario_t *s, const ycur_t *c, uint64_t *out)
 	return true;
 }
 
+static bool parse_address(const scenario_t *s, const ycur_t *c, uint64_t *out)
+{
+	return scenario_address(s, c, out);
+}
+
 static bool parse_bdf_value(const ycur_t *c, uint16_t *seg, uint16_t *id)
 {
 	const char *t = ytext(c);
@@ -242,7 +252,7 @@ static bool parse_bdf_value(const ycur_t *c, uint16_t *seg, uint16_t *id)
 	return true;
 }
 
-static int32_t parse_func_ref(const scenario_t *s, const ycur_t *c)
+int32_t scenario_func_ref(const scenario_t *s, const ycur_t *c)
 {
 	const char *t = ytext(c);
 	if (!t) {
@@ -253,6 +263,11 @@ static int32_t parse_func_ref(const scenario_t *s, const ycur_t *c)
 	if (fn == PCIE_NONE)
 		yerr(c, "no function '%s' in platform '%s'", t, s->platform.name);
 	return fn;
+}
+
+static int32_t parse_func_ref(const scenario_t *s, const ycur_t *c)
+{
+	return scenario_func_ref(s, c);
 }
 
 static const char *const tlp_types[] = {"MRd", "MWr", "Cpl", "CplD", "Msg", "CfgRd", "CfgWr",
@@ -408,6 +423,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	e->atc = -1;
 	e->cerror = -1;
 	e->nevents = -1;
+	scenario_parse_irq_expect(s, st, NULL);
 	if (!c->node)
 		return true;
 	if (!yexpect_map(c))
@@ -416,21 +432,27 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	static const char *const keys[] = {"outcome", "to",  "bar",	     "at",
 					   "reason",  "redirected", "p2p", "latency_ns",
 					   "requester_id", "completion", "event", "pa", "cerror", "atc",
-					   "events", NULL};
+					   "events", "interrupt", "intid", "pe", "owner",
+					   "interrupt_error", "delivery_ns", "its_error", "its_stalled",
+					   NULL};
 	bool ok = ykeys(c, keys);
 	static const char *const outcomes[] = {"delivered", "memory", "blocked", "unsupported",
 					       "host", "translated", "stalled", NULL};
 	int v;
-	ycur_t oc = st->act != ACT_NONE ? yget(c, "outcome") : yneed(c, "outcome");
+	/* An action has no outcome; a raised vector need not say where its write went. */
+	ycur_t oc = st->act != ACT_NONE || st->msi_vector >= 0 ? yget(c, "outcome")
+							       : yneed(c, "outcome");
 	if (st->act != ACT_NONE && oc.node) {
-		yerr(&oc, "an action step has no outcome; expect 'cerror' or 'events'");
+		yerr(&oc, "an action step has no outcome; expect 'cerror', 'events', 'its_error' or "
+			  "'its_stalled'");
 		return false;
 	}
+	ok &= scenario_parse_irq_expect(s, st, c);
 	if (oc.node) {
 		if (!yenum(&oc, outcomes, &v))
 			return false;
 		e->outcome = (exp_outcome_t)v;
-	} else if (st->act == ACT_NONE) {
+	} else if (st->act == ACT_NONE && st->msi_vector < 0) {
 		return false;
 	}
 	ycur_t ce = yget(c, "cerror"), evs = yget(c, "events");
@@ -783,6 +805,10 @@ static bool map_msi_window(scenario_t *s, iommu_domain_t *d, int si, const ycur_
 			     d->name);
 			return false;
 		}
+		if (d->nmsi < sizeof d->msi_iova / sizeof d->msi_iova[0]) {
+			d->msi_region[d->nmsi] = (int32_t)r;
+			d->msi_iova[d->nmsi++] = iova;
+		}
 		iova += page;
 	}
 	d->msi_mapped = true;
@@ -934,6 +960,10 @@ static bool program_function(scenario_t *s, const attach_req_t *reqs, unsigned n
 	}
 	unsigned eats = ats ? STE_EATS_TRANS : STE_EATS_ABORT;
 	uint64_t ste[8], cd[8];
+	s->attached[fn] = !def ? ATTACH_ABORT
+			  : def->d ? (int32_t)(def->d - s->domains)
+			  : def->bypass ? ATTACH_BYPASS
+					: ATTACH_ABORT;
 	int r = 0;
 	if (!maxpasid) { /* no PASIDs: the default domain alone */
 		if (!def || !def->d) {
@@ -1230,17 +1260,25 @@ static bool parse_action(scenario_t *s, step_t *st, const ycur_t *c)
 {
 	if (!yexpect_map(c))
 		return false;
-	static const char *const kinds[] = {"write", "map", "unmap", "command", "sync", "events", NULL};
+	static const char *const kinds[] = {"write",	   "map",	"unmap", "command",
+					    "sync",	   "events",	"its_command", "its_retry",
+					    "mask",	   "unmask",	NULL};
 	if (!ykeys(c, kinds))
 		return false;
 	if (ymap_len(c) != 1) {
-		yerr(c, "an action step does one thing: write, map, unmap, command, sync or events");
+		yerr(c, "an action step does one thing: write, map, unmap, command, sync, events, "
+			"its_command, its_retry, mask or unmask");
 		return false;
 	}
 	ycur_t k = ymap_key(c, 0), v = ymap_val(c, 0);
 	const char *kind = ytext(&k);
 	bool ok = true;
-	if (!s->have_sys || !s->platform.nsmmus) {
+	if (!strcmp(kind, "its_command") || !strcmp(kind, "its_retry") || !strcmp(kind, "mask") ||
+	    !strcmp(kind, "unmask"))
+		return scenario_parse_irq_action(s, st, kind, &v);
+	if (!strcmp(kind, "write") && s->have_sys && s->platform.gic.present) {
+		/* A raw write into memory (an interrupt table, say) needs no SMMU. */
+	} else if (!s->have_sys || !s->platform.nsmmus) {
 		yerr(c, "actions act on the platform's SMMUs, and platform '%s' has none",
 		     s->platform.name);
 		return false;
@@ -1312,8 +1350,9 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 	bool ok = yexpect_map(&root);
 	bool have_platform = false;
 	if (ok) {
-		static const char *const keys[] = {"name",  "description", "platform", "kernel",
-						   "seed",  "iommu",	   "steps",    NULL};
+		static const char *const keys[] = {"name",  "description", "platform",
+						   "kernel", "seed",	   "iommu",
+						   "interrupts", "steps",  NULL};
 		ok &= ykeys(&root, keys);
 		ycur_t nm = yneed(&root, "name"), desc = yget(&root, "description"),
 		       pl = yneed(&root, "platform"), seed = yget(&root, "seed"),
@@ -1356,9 +1395,17 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 				ok = false;
 			}
 		}
-		ycur_t io = yget(&root, "iommu");
+		ycur_t io = yget(&root, "iommu"), irq = yget(&root, "interrupts");
+		if (ok) {
+			s->attached = malloc((s->platform.fabric.nfuncs + 1) * sizeof *s->attached);
+			ok = s->attached != NULL;
+			for (uint32_t f = 0; ok && f < s->platform.fabric.nfuncs; f++)
+				s->attached[f] = ATTACH_NONE;
+		}
 		if (ok)
 			ok &= parse_iommu(s, &io);
+		if (ok)
+			ok &= scenario_parse_interrupts(s, &irq);
 		if (ok)
 			s->t0 = sim_now(s->sys.sim);
 	}
@@ -1386,8 +1433,9 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 			p->at_ns = -1;
 			if (!yexpect_map(&st))
 				continue;
-			static const char *const keys[] = {"name", "from", "at_ns", "tlp", "do", "expect",
-							   NULL};
+			p->msi_vector = -1;
+			static const char *const keys[] = {"name", "from", "at_ns", "tlp", "msi", "do",
+							   "expect", NULL};
 			ykeys(&st, keys);
 			ycur_t nm = yget(&st, "name"), at = yget(&st, "at_ns"), act = yget(&st, "do"),
 			       ex = yget(&st, "expect");
@@ -1397,7 +1445,7 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 				snprintf(p->name, sizeof p->name, "step %zu", i + 1);
 			if (act.node) {
 				ycur_t bad = yget(&st, "tlp");
-				if (bad.node || (bad = yget(&st, "from")).node)
+				if (bad.node || (bad = yget(&st, "from")).node || (bad = yget(&st, "msi")).node)
 					yerr(&bad, "an action step ('do') sends no TLP: remove '%s'",
 					     bad.path + strlen(st.path) + 1);
 				p->from = STEP_FROM_HOST;
@@ -1408,7 +1456,12 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 				parse_expect(s, p, &ex);
 				continue;
 			}
-			ycur_t from = yneed(&st, "from"), tlp = yneed(&st, "tlp");
+			ycur_t from = yneed(&st, "from"), msi = yget(&st, "msi");
+			ycur_t tlp = msi.node ? yget(&st, "tlp") : yneed(&st, "tlp");
+			if (msi.node && tlp.node) {
+				yerr(&msi, "a step sends a TLP or raises a vector ('msi'), not both");
+				continue;
+			}
 			const char *ft = ytext(&from);
 			if (!from.node)
 				continue;
@@ -1435,6 +1488,8 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 				p->at_ns = (int64_t)u;
 			if (tlp.node)
 				parse_tlp(s, p, &tlp);
+			else if (msi.node)
+				scenario_parse_msi(s, p, &msi);
 			parse_expect(s, p, &ex);
 		}
 	}
@@ -1453,6 +1508,12 @@ void scenario_free(scenario_t *s)
 	for (uint32_t i = 0; i < s->ndomains; i++)
 		free(s->domains[i].maps);
 	free(s->domains);
+	free(s->attached);
+	free(s->pe_owner);
+	free(s->its_boot_cmds);
+	free(s->its_setup_cmds);
+	free(s->vectors);
+	free(s->deliveries);
 	free(s->file);
 	free(s->description);
 	free(s->steps);
@@ -1483,8 +1544,7 @@ exp_outcome_t step_outcome(const step_t *st)
 	return EXP_ANY;
 }
 
-static void appendf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void appendf(char *buf, size_t size, const char *fmt, ...)
+void scenario_appendf(char *buf, size_t size, const char *fmt, ...)
 {
 	size_t used = strlen(buf);
 	if (used + 1 >= size)
@@ -1507,23 +1567,23 @@ static void check(const scenario_t *s, step_t *st)
 	}
 	exp_outcome_t got = step_outcome(st);
 	if (e->outcome != EXP_ANY && e->outcome != got)
-		appendf(st->mismatch, sizeof st->mismatch, "expected outcome %s, got %s; ",
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected outcome %s, got %s; ",
 			exp_outcome_token(e->outcome), exp_outcome_token(got));
 	if (e->to != PCIE_NONE && r->target != e->to)
-		appendf(st->mismatch, sizeof st->mismatch, "expected delivery to %s, got %s; ",
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected delivery to %s, got %s; ",
 			f->funcs[e->to].name, r->target >= 0 ? f->funcs[r->target].name : "none");
 	if (e->region != PCIE_NONE && r->region != e->region)
-		appendf(st->mismatch, sizeof st->mismatch, "expected memory region %s, got %s; ",
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected memory region %s, got %s; ",
 			f->regions[e->region].name,
 			r->region >= 0 ? f->regions[r->region].name : "none");
 	if (e->bar >= 0 && r->bar != e->bar)
-		appendf(st->mismatch, sizeof st->mismatch, "expected BAR %d, got %d; ", e->bar, r->bar);
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected BAR %d, got %d; ", e->bar, r->bar);
 	if (e->at == EXP_AT_RC && (r->at_node != PCIE_NONE || r->rc != e->at_rc))
-		appendf(st->mismatch, sizeof st->mismatch, "expected to stop at %s, stopped at %s; ",
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected to stop at %s, stopped at %s; ",
 			f->rcs[e->at_rc].name,
 			r->at_node >= 0 ? f->funcs[r->at_node].name : f->rcs[r->rc].name);
 	else if (e->at >= 0 && r->at_node != e->at)
-		appendf(st->mismatch, sizeof st->mismatch, "expected to stop at %s, stopped at %s; ",
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected to stop at %s, stopped at %s; ",
 			f->funcs[e->at].name,
 			r->at_node >= 0 ? f->funcs[r->at_node].name : f->rcs[r->rc].name);
 	if (e->reason >= 0 && (int)r->why != e->reason) {
@@ -1532,75 +1592,76 @@ static void check(const scenario_t *s, step_t *st)
 		for (uint32_t h = 0; h < r->nhops; h++)
 			seen |= (int)r->hops[h].why == e->reason;
 		if (!seen)
-			appendf(st->mismatch, sizeof st->mismatch,
+			scenario_appendf(st->mismatch, sizeof st->mismatch,
 				"expected a '%s' decision on the path, none was taken (last: %s); ",
 				pcie_why_token((pcie_why_t)e->reason), pcie_why_token(r->why));
 	}
 	if (e->redirected >= 0 && r->redirected != (bool)e->redirected)
-		appendf(st->mismatch, sizeof st->mismatch, "expected redirected=%s, got %s; ",
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected redirected=%s, got %s; ",
 			e->redirected ? "true" : "false", r->redirected ? "true" : "false");
 	if (e->p2p >= 0 && r->p2p != (bool)e->p2p)
-		appendf(st->mismatch, sizeof st->mismatch, "expected p2p=%s, got %s; ",
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected p2p=%s, got %s; ",
 			e->p2p ? "true" : "false", r->p2p ? "true" : "false");
 	if (e->latency_ns >= 0 && (int64_t)((st->end - st->start) / SIM_NS) != e->latency_ns)
-		appendf(st->mismatch, sizeof st->mismatch, "expected latency %" PRId64 " ns, got %" PRIu64
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected latency %" PRId64 " ns, got %" PRIu64
 			" ns; ", e->latency_ns, (uint64_t)((st->end - st->start) / SIM_NS));
 	if (e->requester_id >= 0 && r->requester_id != (uint16_t)e->requester_id) {
 		char a[16], b[16];
 		tlp_format_bdf(a, sizeof a, st->tlp.segment, (uint16_t)e->requester_id);
 		tlp_format_bdf(b, sizeof b, st->tlp.segment, r->requester_id);
-		appendf(st->mismatch, sizeof st->mismatch, "expected Requester ID %s, got %s; ", a, b);
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected Requester ID %s, got %s; ", a, b);
 	}
 	if (st->act_failed)
-		appendf(st->mismatch, sizeof st->mismatch, "the action failed: %s; ", st->act_detail);
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "the action failed: %s; ", st->act_detail);
 	if (e->cerror >= 0 && (int)st->act_cerror != e->cerror)
-		appendf(st->mismatch, sizeof st->mismatch, "expected command error %s, got %s; ",
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected command error %s, got %s; ",
 			cerror_names[e->cerror], st->act_cerror < 4 ? cerror_names[st->act_cerror] : "?");
 	if (e->nevents >= 0) {
 		bool same = (unsigned)e->nevents == st->act_nevents;
 		for (int i = 0; same && i < e->nevents; i++)
 			same = e->events[i] == st->act_events[i].id;
 		if (!same) {
-			appendf(st->mismatch, sizeof st->mismatch, "expected events [");
+			scenario_appendf(st->mismatch, sizeof st->mismatch, "expected events [");
 			for (int i = 0; i < e->nevents; i++)
-				appendf(st->mismatch, sizeof st->mismatch, "%s%s", i ? ", " : "",
+				scenario_appendf(st->mismatch, sizeof st->mismatch, "%s%s", i ? ", " : "",
 					smmu_event_name(e->events[i]));
-			appendf(st->mismatch, sizeof st->mismatch, "], got [");
+			scenario_appendf(st->mismatch, sizeof st->mismatch, "], got [");
 			for (unsigned i = 0; i < st->act_nevents; i++)
-				appendf(st->mismatch, sizeof st->mismatch, "%s%s", i ? ", " : "",
+				scenario_appendf(st->mismatch, sizeof st->mismatch, "%s%s", i ? ", " : "",
 					smmu_event_name(st->act_events[i].id));
-			appendf(st->mismatch, sizeof st->mismatch, "]; ");
+			scenario_appendf(st->mismatch, sizeof st->mismatch, "]; ");
 		}
 	}
 	if (e->event >= 0) {
 		int ev = st->has_iommu ? st->iommu.event : 0;
 		if (ev != e->event)
-			appendf(st->mismatch, sizeof st->mismatch, "expected IOMMU event %s, got %s; ",
+			scenario_appendf(st->mismatch, sizeof st->mismatch, "expected IOMMU event %s, got %s; ",
 				e->event ? smmu_event_name((uint8_t)e->event) : "none",
 				ev ? smmu_event_name((uint8_t)ev) : "none");
 	}
 	if (e->atc >= 0 && st->atc_hit != (e->atc == 1))
-		appendf(st->mismatch, sizeof st->mismatch, "expected an ATC %s, got a %s; ",
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected an ATC %s, got a %s; ",
 			e->atc ? "hit" : "miss", st->atc_hit ? "hit" : "miss");
 	/* A stalled transaction that software resumed is judged by its final translation. */
 	const smmu_xlate_t *fx = st->resumed ? &st->resume_x : &st->iommu;
 	if (e->pa >= 0 && (!st->has_iommu || fx->outcome != SMMU_XLATE_OK || fx->pa != (uint64_t)e->pa)) {
 		if (st->has_iommu && fx->outcome == SMMU_XLATE_OK)
-			appendf(st->mismatch, sizeof st->mismatch,
+			scenario_appendf(st->mismatch, sizeof st->mismatch,
 				"expected translation to 0x%" PRIx64 ", got 0x%" PRIx64 "; ",
 				(uint64_t)e->pa, fx->pa);
 		else
-			appendf(st->mismatch, sizeof st->mismatch,
+			scenario_appendf(st->mismatch, sizeof st->mismatch,
 				"expected translation to 0x%" PRIx64 ", got no translation; ",
 				(uint64_t)e->pa);
 	}
 	if (e->completion == -2 && st->has_cpl)
-		appendf(st->mismatch, sizeof st->mismatch, "expected no completion, got %s; ",
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected no completion, got %s; ",
 			tlp_cpl_status_name(st->cpl_status));
 	else if (e->completion >= 0 && (!st->has_cpl || (int)st->cpl_status != e->completion))
-		appendf(st->mismatch, sizeof st->mismatch, "expected a %s completion, got %s; ",
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected a %s completion, got %s; ",
 			tlp_cpl_status_name((tlp_cpl_status_t)e->completion),
 			st->has_cpl ? tlp_cpl_status_name(st->cpl_status) : "none");
+	scenario_irq_check(s, st, st->mismatch, sizeof st->mismatch);
 	size_t n = strlen(st->mismatch);
 	if (n >= 2)
 		st->mismatch[n - 2] = '\0';
@@ -1851,6 +1912,7 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 	}
 	pcie_route_host(&p->fabric, &t, &st->route);
 	register_access(sc, st, &t);
+	scenario_msi(sc, st, (uint32_t)arg, &t);
 	complete_step(rn, arg);
 }
 
@@ -1943,6 +2005,35 @@ static void sync_poll(sim_t *sim, void *ctx, uint64_t arg)
 	sim_schedule_in(sim, 10 * SIM_NS, sync_poll, rn, arg);
 }
 
+/* Waiting for an ITS command step: polls GITS_CREADR every microsecond as Linux's
+ * its_wait_for_range_completion() does, until the queue passed the command or stalled. */
+static void its_poll(sim_t *sim, void *ctx, uint64_t arg)
+{
+	runner_t *rn = ctx;
+	step_t *st = &rn->s->steps[arg];
+	its_drv_t *d = &rn->s->sys.itsd[st->act_its];
+	if (its_drv_done(d)) {
+		st->act_its_stalled = d->stalled;
+		uint32_t before = st->act_seq, now = (uint32_t)its_stats(d->its)->cmd_errors;
+		st->act_its_errors = now - before;
+		if (now > before) {
+			its_cmd_error_t e[ITS_ERR_LOG];
+			unsigned n = its_cmd_errors(d->its, e, ITS_ERR_LOG);
+			uint32_t back = now - before < n ? now - before : n;
+			st->act_its_code = e[n - back].code;
+		}
+		sim_schedule_in(sim, 0, finish_step, rn, arg);
+		return;
+	}
+	if (sim_now(sim) - st->start > SIM_MS) {
+		st->act_failed = true;
+		snprintf(st->act_detail, sizeof st->act_detail, "the ITS did not consume the command");
+		sim_schedule_in(sim, 0, finish_step, rn, arg);
+		return;
+	}
+	sim_schedule_in(sim, SIM_US, its_poll, rn, arg);
+}
+
 /* Unmaps [iova, +len) leaf by leaf, whatever the leaves' sizes. */
 static bool unmap_range(iopgtable_t *pt, uint64_t iova, uint64_t len)
 {
@@ -2004,6 +2095,23 @@ static void do_action(runner_t *rn, uint64_t arg)
 		return;
 	case ACT_EVENTS:
 		st->act_nevents = smmu_drv_events(&sc->sys.drv[st->act_smmu], st->act_events, 16);
+		break;
+	case ACT_ITS_COMMAND:
+	case ACT_ITS_RETRY: {
+		its_drv_t *d = &sc->sys.itsd[st->act_its];
+		st->act_seq = (uint32_t)its_stats(d->its)->cmd_errors;
+		if (st->act == ACT_ITS_RETRY) {
+			its_mmio_write(d->its, GITS_CWRITER, d->widx | FIELD_MASK(GITS_CWRITER_RETRY), 8);
+		} else if (its_drv_send(d, st->act_its_cmd, st->act_sync_pe)) {
+			st->act_failed = true;
+			snprintf(st->act_detail, sizeof st->act_detail, "the ITS command queue is full");
+			break;
+		}
+		sim_schedule_in(sim, 0, its_poll, rn, arg);
+		return;
+	}
+	case ACT_PE_MASK:
+		gic_pe_mask(sc->sys.gic, (uint32_t)st->act_addr, st->act_value != 0);
 		break;
 	case ACT_NONE:
 		break;
@@ -2072,6 +2180,11 @@ bool scenario_run(scenario_t *s)
 			s->steps[i].end = sim_now(sim);
 			check(s, &s->steps[i]);
 		}
+	/* Interrupts are taken after the write that raised them completed (or never): MSI
+	 * steps are judged once everything has run. */
+	for (uint32_t i = 0; i < s->nsteps; i++)
+		if (s->steps[i].has_msi && s->steps[i].ran)
+			check(s, &s->steps[i]);
 	for (uint32_t i = 0; i < n; i++)
 		smmu_set_stall_client(s->sys.smmu[i], NULL, NULL);
 	free(rn.stall);

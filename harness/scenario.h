@@ -52,6 +52,15 @@ typedef struct expectation {
 	int64_t pa;       /* -1 any: the address after IOMMU translation */
 	int atc;          /* -1 any, 0 the device's ATC missed, 1 it hit */
 	/* Action steps. */
+	/* Interrupts (MSI writes reaching a doorbell). */
+	int irq;          /* -1 any, else an irq_state_t */
+	int64_t intid;    /* -1 any */
+	int pe;           /* -1 any */
+	int owner;        /* -1 any, else an index into scenario owners */
+	int irq_error;    /* -1 any, else the its_status_t or (0x100 | gicv2m_result_t) */
+	int64_t delivery_ns; /* -1 any: from the step's start until a PE took the interrupt */
+	int its_error;    /* -1 any, 0 none, else an ITS command error code (its command steps) */
+	int its_stalled;  /* -1 any, 0, 1 */
 	int cerror;       /* -1 any, else the CERROR code the wait for CMD_SYNC saw (0 none) */
 	int nevents;      /* -1 any, else the exact list of events drained */
 	uint8_t events[16];
@@ -65,8 +74,35 @@ typedef enum step_action {
 	ACT_UNMAP,   /* remove mappings from a domain's tables (no invalidation) */
 	ACT_COMMAND, /* queue one SMMU command */
 	ACT_SYNC,    /* queue a CMD_SYNC and wait for it */
-	ACT_EVENTS   /* drain an SMMU's event queue */
+	ACT_EVENTS,  /* drain an SMMU's event queue */
+	ACT_ITS_COMMAND, /* queue one ITS command (and maybe a SYNC), wait for the ITS */
+	ACT_ITS_RETRY,   /* write GITS_CWRITER.Retry: restart a stalled ITS queue */
+	ACT_PE_MASK      /* mask or unmask interrupts on a PE */
 } step_action_t;
+
+/* What became of an MSI write that reached a doorbell. */
+typedef enum irq_state {
+	IRQ_DROPPED,   /* the controller dropped it (see the step's irq error) */
+	IRQ_PENDING,   /* raised, never taken by a PE (disabled, masked, or still in flight) */
+	IRQ_DELIVERED  /* a PE took it */
+} irq_state_t;
+
+/* An MSI vector the drivers allocated for a function (interrupts.vectors). */
+typedef struct irq_vector {
+	int32_t fn;
+	uint32_t index;     /* the function's vector number */
+	bool its;           /* through an ITS (else a GICv2m frame) */
+	int ctrl;           /* ITS or GICv2m frame index */
+	uint32_t devid, event; /* ITS */
+	uint32_t intid;
+	uint32_t cpu;       /* the PE the driver targeted */
+	int owner;
+	uint64_t pa;        /* the doorbell's physical address */
+	uint64_t address;   /* what the device writes (an IOVA in the MSI window when translated) */
+	uint32_t data;
+} irq_vector_t;
+
+#define SCENARIO_MAX_OWNERS 16
 
 /* An IOMMU domain of the scenario: a translation table tree the driver layer built. */
 typedef struct iommu_domain {
@@ -78,6 +114,9 @@ typedef struct iommu_domain {
 	uint64_t (*maps)[3];  /* the scenario's mappings: iova, size, pa */
 	uint32_t nmaps;
 	bool msi_mapped;      /* the doorbell pages are in the MSI window */
+	int32_t msi_region[8]; /* ... which msi regions' first pages, at msi_iova[i] */
+	uint64_t msi_iova[8];
+	unsigned nmsi;
 	int parent;           /* nested: the stage-2 domain whose IPA space holds the tables */
 	physalloc_t guest;    /* nested: the guest memory the tables are allocated from */
 } iommu_domain_t;
@@ -124,6 +163,26 @@ typedef struct step {
 	smmu_evt_rec_t act_events[16];
 	unsigned act_nevents;
 
+	/* An MSI: the write reached a doorbell (an ITS's translation frame or a GICv2m frame). */
+	int msi_vector;        /* the vector the step raises (`msi: N`), or -1 */
+	bool has_msi;
+	bool msi_its;          /* ITS (else GICv2m) */
+	int msi_ctrl;
+	uint32_t msi_devid, msi_data;
+	sim_time_t msi_at;     /* when the write reached the doorbell */
+	its_xlate_t msi_x;     /* ITS: the translation */
+	int msi_v2m;           /* GICv2m: the gicv2m_result_t */
+	bool delivered;
+	uint32_t ndelivered;   /* deliveries attributed to this step (merged raises count once) */
+	gic_delivery_t delivery; /* the first */
+	/* ITS command steps. */
+	int act_its;
+	uint64_t act_its_cmd[4];
+	int act_sync_pe;
+	uint32_t act_its_errors;  /* command errors recorded while it ran */
+	uint32_t act_its_code;    /* the first of them */
+	bool act_its_stalled;
+
 	/* What the IOMMU did at the root complex (device-originated TLPs). */
 	bool has_iommu;
 	int iommu_smmu;
@@ -155,7 +214,25 @@ typedef struct scenario {
 	sim_time_t t0;      /* when the steps start (after the drivers' setup) */
 	iommu_domain_t *domains;
 	uint32_t ndomains;
+	int32_t *attached;  /* per function: its default domain, or ATTACH_* */
+	/* Interrupts: owners of PEs (0 is the host) and the vectors the drivers allocated. */
+	char owners[SCENARIO_MAX_OWNERS][32];
+	unsigned nowners;
+	uint8_t *pe_owner;  /* per PE */
+	irq_vector_t *vectors;
+	uint32_t nvectors;
+	uint32_t *its_boot_cmds; /* per ITS: commands the boot queued (its_drv log index) */
+	uint32_t *its_setup_cmds; /* ... and with the vectors' set-up */
+	/* Interrupts taken by PEs, in order. */
+	gic_delivery_t *deliveries;
+	uint32_t ndeliveries, capdeliveries;
 } scenario_t;
+
+#define ATTACH_NONE (-1)
+#define ATTACH_BYPASS (-2)
+#define ATTACH_ABORT (-3)
+
+const char *irq_state_name(irq_state_t s);
 
 bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs);
 /* The command name a scenario's `op` uses for an opcode ("TLBI_NH_ASID"), NULL if none. */

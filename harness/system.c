@@ -73,6 +73,7 @@ static const char *gic_init(system_t *s, mem_port_t port)
 		if (its_drv_probe(&s->itsd[i], &s->gd, s->its[i], g->its[i].base))
 			return "the ITS driver could not probe an ITS (kernel pool too small?)";
 	}
+	s->v2md.gd = &s->gd;
 	for (unsigned i = 0; i < g->nv2m; i++) {
 		const platform_v2m_t *v = &g->v2m[i];
 		if (!gicv2m_init(&s->v2m[i], s->gic, v->spi_base, v->spi_count, v->iidr) ||

@@ -21,6 +21,7 @@ pcie_timing_t pcie_timing_default(void)
 		.device_internal = 20 * SIM_NS,
 		.memory_read = 300 * SIM_NS,
 		.memory_write = 50 * SIM_NS,
+		.doorbell_write = 10 * SIM_NS,
 	};
 	return t;
 }

@@ -108,6 +108,7 @@ typedef struct pcie_timing {
 	sim_time_t device_internal; /* function to function inside one device */
 	sim_time_t memory_read;  /* host memory access for a read */
 	sim_time_t memory_write; /* host memory accepts a posted write */
+	sim_time_t doorbell_write; /* an MSI doorbell (GICv2m frame, ITS) accepts a write */
 } pcie_timing_t;
 
 typedef struct pcie_rc {
@@ -242,6 +243,7 @@ typedef enum pcie_why {
 	PCIE_WHY_CLAIMED_ID,       /* the function is the ID's target */
 	PCIE_WHY_UNCLAIMED,        /* no window/BAR/bus claims it: Unsupported Request */
 	PCIE_WHY_HOST_MEMORY,      /* host: system memory access */
+	PCIE_WHY_HOST_DOORBELL,    /* host: a write to an MSI doorbell (an interrupt controller) */
 	PCIE_WHY_HOST_P2P,         /* host: address in a PCIe window, routed back down */
 	PCIE_WHY_HOST_UNMAPPED,    /* host: address in no region */
 	PCIE_WHY_BRIDGE_COMPLETES, /* PCIe-to-PCI bridge completes it for its PCI requester */

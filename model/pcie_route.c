@@ -548,8 +548,12 @@ int pcie_route_host(const pcie_fabric_t *f, const tlp_t *t, pcie_route_t *r)
 	int32_t reg = pcie_find_region(f, t->address);
 	if (reg != PCIE_NONE) {
 		r->region = reg;
-		hop(r, PCIE_NONE, r->rc, PCIE_NONE, PCIE_WHY_HOST_MEMORY,
-		    t->type == TLP_MRD ? f->timing.memory_read : f->timing.memory_write);
+		if (t->type == TLP_MWR && f->regions[reg].kind == PCIE_REGION_MSI)
+			hop(r, PCIE_NONE, r->rc, PCIE_NONE, PCIE_WHY_HOST_DOORBELL,
+			    f->timing.doorbell_write);
+		else
+			hop(r, PCIE_NONE, r->rc, PCIE_NONE, PCIE_WHY_HOST_MEMORY,
+			    t->type == TLP_MRD ? f->timing.memory_read : f->timing.memory_write);
 		return finish(r, PCIE_OUT_HOST, PCIE_NONE);
 	}
 	int32_t rc = pcie_find_rc_window(f, t->address);
@@ -604,6 +608,7 @@ static const struct {
 	[PCIE_WHY_CLAIMED_ID] = {"claimed-id", "the function is the ID's target"},
 	[PCIE_WHY_UNCLAIMED] = {"unclaimed", "no window, BAR or bus range claims it"},
 	[PCIE_WHY_HOST_MEMORY] = {"memory", "system memory"},
+	[PCIE_WHY_HOST_DOORBELL] = {"doorbell", "an MSI doorbell: the write goes to the interrupt controller"},
 	[PCIE_WHY_HOST_P2P] = {"host-p2p",
 			       "address in a PCIe MMIO window: the host routes it back down"},
 	[PCIE_WHY_HOST_UNMAPPED] = {"unmapped", "address in no region of the memory map"},

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report_irq.c — the interrupt part of run reports: the vectors the drivers allocated and the
+ * ITS commands they queued, each MSI's path through its controller (GICv2m frame, or DeviceID
+ * -> device table -> ITT -> collection -> redistributor) to the PE that took it, with the
+ * latency's parts, and every interrupt taken.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report_irq.h"
+#include "scenario_internal.h"
+
+static void ns(char *buf, size_t size, sim_time_t t)
+{
+	if (t % SIM_NS)
+		snprintf(buf, size, "%" PRIu64 ".%03" PRIu64 " ns", t / SIM_NS, t % SIM_NS);
+	else
+		snprintf(buf, size, "%" PRIu64 " ns", t / SIM_NS);
+}
+
+static const char *owner_name(const scenario_t *s, uint32_t pe)
+{
+	return s->pe_owner ? s->owners[s->pe_owner[pe]] : "host";
+}
+
+static void print_cmds(FILE *out, const scenario_t *s, unsigned its, uint32_t from, uint32_t to,
+		       const char *indent)
+{
+	const its_drv_t *d = &s->sys.itsd[its];
+	bool pta = s->platform.gic.its[its].params.pta;
+	for (uint32_t i = from; i < to && i < d->nlog; i++) {
+		char b[160];
+		its_cmd_format(b, sizeof b, d->log[i].dw, pta);
+		fprintf(out, "%s+0x%04x %s\n", indent, d->log[i].offset, b);
+	}
+}
+
+void report_irq_setup_text(FILE *out, const scenario_t *s)
+{
+	const platform_t *p = &s->platform;
+	if (!p->gic.present || !s->nvectors)
+		return;
+	fprintf(out, "\ninterrupt vectors:\n");
+	for (uint32_t i = 0; i < s->nvectors; i++) {
+		const irq_vector_t *v = &s->vectors[i];
+		const char *fn = p->fabric.funcs[v->fn].name;
+		if (v->its)
+			fprintf(out, "  %s vector %u: %s DeviceID 0x%x EventID %u -> LPI %u on PE %u (%s)",
+				fn, v->index, p->gic.its[v->ctrl].name, v->devid, v->event, v->intid,
+				v->cpu, s->owners[v->owner]);
+		else
+			fprintf(out, "  %s vector %u: GICv2m frame %s SPI %u on PE %u (%s)", fn, v->index,
+				p->gic.v2m[v->ctrl].name, v->intid, v->cpu, s->owners[v->owner]);
+		fprintf(out, "; writes 0x%x to 0x%" PRIx64, v->data, v->address);
+		if (v->address != v->pa)
+			fprintf(out, " (IOVA of 0x%" PRIx64 ")", v->pa);
+		fputc('\n', out);
+	}
+	for (unsigned i = 0; i < p->gic.nits; i++)
+		if (s->its_setup_cmds[i] > s->its_boot_cmds[i]) {
+			fprintf(out, "  %s commands queued for them (after %u at boot: MAPC + INVALL "
+				     "per PE):\n",
+				p->gic.its[i].name, s->its_boot_cmds[i]);
+			print_cmds(out, s, i, s->its_boot_cmds[i], s->its_setup_cmds[i], "    ");
+		}
+}
+
+void report_irq_step_text(FILE *out, const scenario_t *s, const step_t *st)
+{
+	const platform_t *p = &s->platform;
+	if (!st->has_msi)
+		return;
+	char a[32], b[32], c[32], d[32], e[32], f[32];
+	if (st->msi_its) {
+		const its_xlate_t *x = &st->msi_x;
+		fprintf(out, "    msi: %s GITS_TRANSLATER <- EventID %u from DeviceID 0x%x",
+			p->gic.its[st->msi_ctrl].name, x->eventid, x->devid);
+		if (st->msi_vector >= 0)
+			fprintf(out, " (vector %u)", s->vectors[st->msi_vector].index);
+		fputc('\n', out);
+		if (x->status == ITS_DISABLED) {
+			fprintf(out, "      the ITS is disabled: the write is ignored\n");
+		} else if (x->status != ITS_DEVICE_OOR) {
+			if (x->event_hit)
+				fprintf(out, "      event cache hit (ITT entry 0x%" PRIx64 ")\n", x->ite_pa);
+			else if (x->device_hit && x->ite_pa)
+				fprintf(out, "      device cache hit, ITT entry read at 0x%" PRIx64 "\n",
+					x->ite_pa);
+			else if (x->device_hit)
+				fprintf(out, "      device cache hit\n");
+			else if (x->dte_pa)
+				fprintf(out, "      device table entry read at 0x%" PRIx64 "\n", x->dte_pa);
+			if (!x->event_hit && !x->device_hit && x->dte_pa && x->ite_pa)
+				fprintf(out, "      ITT entry read at 0x%" PRIx64 "\n", x->ite_pa);
+			if (x->status == ITS_OK || x->status == ITS_UNMAPPED_COLLECTION ||
+			    x->status == ITS_LPI_DROPPED)
+				fprintf(out, "      -> LPI %u, collection %u (%s) -> %s%d\n", x->intid, x->icid,
+					x->collection_hit ? "cached" : "collection table read",
+					x->pe >= 0 ? "redistributor of PE " : "no redistributor", x->pe);
+		}
+		if (x->status != ITS_OK)
+			fprintf(out, "      dropped: %s%s%s\n", its_status_name(x->status),
+				x->status == ITS_LPI_DROPPED ? " by the redistributor: " : "",
+				x->status == ITS_LPI_DROPPED ? gic_raise_name(x->raise) : "");
+	} else {
+		fprintf(out, "    msi: GICv2m frame %s MSI_SETSPI_NS <- %u (the frame does not see who "
+			     "wrote)\n",
+			p->gic.v2m[st->msi_ctrl].name, st->msi_data);
+		int err = scenario_irq_error(st);
+		if (err)
+			fprintf(out, "      dropped: %s\n", scenario_irq_error_name(err));
+		else
+			fprintf(out, "      -> SPI %u raised at the distributor\n", st->msi_data & 0x3ff);
+	}
+	irq_state_t state = scenario_irq_state(st);
+	if (state == IRQ_DELIVERED) {
+		const gic_delivery_t *dl = &st->delivery;
+		ns(a, sizeof a, dl->taken_at - s->t0);
+		ns(b, sizeof b, dl->taken_at - st->start);
+		ns(c, sizeof c, st->msi_at - st->start);
+		fprintf(out, "    interrupt: %s %u taken by PE %u (%s) at t=%s, %s after the write left; "
+			     "[fabric %s",
+			dl->intid >= GIC_LPI_FIRST ? "LPI" : "SPI", dl->intid, dl->pe,
+			owner_name(s, dl->pe), a, b, c);
+		sim_time_t sig = gic_params(s->sys.gic)->signal;
+		if (st->msi_its) {
+			ns(d, sizeof d, st->msi_x.lookup);
+			ns(e, sizeof e, st->msi_x.table_reads);
+			ns(f, sizeof f, st->msi_x.hop);
+			fprintf(out, " + ITS lookup %s + table reads %s (%u) + to redistributor %s", d, e,
+				st->msi_x.reads, f);
+		}
+		ns(d, sizeof d, dl->config);
+		ns(e, sizeof e, sig);
+		ns(f, sizeof f, dl->taken_at - dl->pending_at - sig);
+		if (st->msi_its)
+			fprintf(out, " + configuration %s", d);
+		fprintf(out, " + signal %s + waited %s]", e, f);
+		if (dl->merged)
+			fprintf(out, " (%u later raise%s merged)", dl->merged, dl->merged == 1 ? "" : "s");
+		fputc('\n', out);
+	} else if (state == IRQ_PENDING) {
+		fprintf(out, "    interrupt: raised, never taken (disabled, masked or below the "
+			     "priority mask)\n");
+	}
+}
+
+void report_irq_action_text(FILE *out, const scenario_t *s, const step_t *st)
+{
+	const platform_t *p = &s->platform;
+	switch (st->act) {
+	case ACT_ITS_COMMAND: {
+		char b[160], e[48];
+		its_cmd_format(b, sizeof b, st->act_its_cmd, p->gic.its[st->act_its].params.pta);
+		fprintf(out, "queued %s on %s", b, p->gic.its[st->act_its].name);
+		if (st->act_sync_pe >= 0)
+			fprintf(out, " + SYNC PE %d", st->act_sync_pe);
+		if (st->act_its_stalled)
+			fputs("; the queue STALLED (GITS_CREADR.Stalled)", out);
+		else
+			fputs("; consumed", out);
+		if (st->act_its_errors)
+			fprintf(out, " with command error %s (0x%06x)",
+				its_error_name(st->act_its_code, e, sizeof e), st->act_its_code);
+		break;
+	}
+	case ACT_ITS_RETRY:
+		fprintf(out, "wrote GITS_CWRITER.Retry on %s; %s", p->gic.its[st->act_its].name,
+			st->act_its_stalled ? "the queue stalled again" : "the queue was consumed");
+		break;
+	case ACT_PE_MASK:
+		fprintf(out, "%s interrupts on PE %" PRIu64 " (%s)", st->act_value ? "masked" : "unmasked",
+			st->act_addr, owner_name(s, (uint32_t)st->act_addr));
+		break;
+	default:
+		break;
+	}
+}
+
+void report_irq_tail_text(FILE *out, const scenario_t *s)
+{
+	if (!s->platform.gic.present || !s->ndeliveries)
+		return;
+	fprintf(out, "\ninterrupts taken: %u\n", s->ndeliveries);
+	for (uint32_t i = 0; i < s->ndeliveries; i++) {
+		const gic_delivery_t *d = &s->deliveries[i];
+		char t[32];
+		ns(t, sizeof t, d->taken_at - s->t0);
+		fprintf(out, "  t=%s PE %u (%s) took %s %u, priority 0x%02x, raised by %s", t, d->pe,
+			owner_name(s, d->pe), d->intid >= GIC_LPI_FIRST ? "LPI" : "SPI", d->intid,
+			d->priority, d->tag ? "" : "software (an ITS INT command or a register write)");
+		if (d->tag && d->tag <= s->nsteps)
+			fprintf(out, "step %" PRIu64 " (%s)", d->tag, s->steps[d->tag - 1].name);
+		fputc('\n', out);
+	}
+}
+
+/* --- JSON ------------------------------------------------------------------------------------ */
+
+void report_irq_step_json(jw_t *j, const scenario_t *s, const step_t *st)
+{
+	const platform_t *p = &s->platform;
+	if (st->act == ACT_ITS_COMMAND || st->act == ACT_ITS_RETRY) {
+		char b[160], e[48];
+		jw_key(j, "its_command");
+		jw_obj(j);
+		jw_kstr(j, "its", p->gic.its[st->act_its].name);
+		if (st->act == ACT_ITS_COMMAND) {
+			its_cmd_format(b, sizeof b, st->act_its_cmd, p->gic.its[st->act_its].params.pta);
+			jw_kstr(j, "command", b);
+		} else {
+			jw_kstr(j, "command", "retry");
+		}
+		jw_kbool(j, "stalled", st->act_its_stalled);
+		jw_kstr(j, "error",
+			st->act_its_errors ? its_error_name(st->act_its_code, e, sizeof e) : NULL);
+		jw_obj_end(j);
+		return;
+	}
+	if (!st->has_msi)
+		return;
+	jw_key(j, "interrupt");
+	jw_obj(j);
+	jw_kstr(j, "controller", st->msi_its ? p->gic.its[st->msi_ctrl].name
+					     : p->gic.v2m[st->msi_ctrl].name);
+	jw_kstr(j, "kind", st->msi_its ? "its" : "gicv2m");
+	if (st->msi_its) {
+		const its_xlate_t *x = &st->msi_x;
+		jw_ku64(j, "device_id", x->devid);
+		jw_ku64(j, "event_id", x->eventid);
+		jw_kbool(j, "event_cache_hit", x->event_hit);
+		jw_kbool(j, "device_cache_hit", x->device_hit);
+		jw_kbool(j, "collection_cache_hit", x->collection_hit);
+		jw_ku64(j, "table_reads", x->reads);
+		jw_ku64(j, "collection", x->icid);
+	} else {
+		jw_ku64(j, "data", st->msi_data);
+	}
+	int err = scenario_irq_error(st);
+	jw_kstr(j, "error", err ? scenario_irq_error_name(err) : NULL);
+	jw_kstr(j, "state", irq_state_name(scenario_irq_state(st)));
+	if (st->delivered) {
+		const gic_delivery_t *d = &st->delivery;
+		jw_ku64(j, "intid", d->intid);
+		jw_ku64(j, "pe", d->pe);
+		jw_kstr(j, "owner", owner_name(s, d->pe));
+		jw_ku64(j, "taken_at_ps", d->taken_at - s->t0);
+		jw_key(j, "latency_ps");
+		jw_obj(j);
+		sim_time_t sig = gic_params(s->sys.gic)->signal;
+		jw_ku64(j, "total", d->taken_at - st->start);
+		jw_ku64(j, "fabric", st->msi_at - st->start);
+		if (st->msi_its) {
+			jw_ku64(j, "its_lookup", st->msi_x.lookup);
+			jw_ku64(j, "its_table_reads", st->msi_x.table_reads);
+			jw_ku64(j, "to_redistributor", st->msi_x.hop);
+			jw_ku64(j, "configuration", d->config);
+		}
+		jw_ku64(j, "signal", sig);
+		jw_ku64(j, "waited", d->taken_at - d->pending_at - sig);
+		jw_obj_end(j);
+		jw_ku64(j, "merged", d->merged);
+	}
+	jw_obj_end(j);
+}
+
+void report_irq_json(jw_t *j, const scenario_t *s)
+{
+	const platform_t *p = &s->platform;
+	if (!p->gic.present)
+		return;
+	jw_key(j, "interrupts");
+	jw_obj(j);
+	jw_key(j, "vectors");
+	jw_arr(j);
+	for (uint32_t i = 0; i < s->nvectors; i++) {
+		const irq_vector_t *v = &s->vectors[i];
+		jw_obj(j);
+		jw_kstr(j, "function", p->fabric.funcs[v->fn].name);
+		jw_ku64(j, "vector", v->index);
+		jw_kstr(j, "controller", v->its ? p->gic.its[v->ctrl].name : p->gic.v2m[v->ctrl].name);
+		if (v->its) {
+			jw_ku64(j, "device_id", v->devid);
+			jw_ku64(j, "event_id", v->event);
+		}
+		jw_ku64(j, "intid", v->intid);
+		jw_ku64(j, "pe", v->cpu);
+		jw_kstr(j, "owner", s->owners[v->owner]);
+		jw_khex(j, "address", v->address);
+		jw_khex(j, "doorbell", v->pa);
+		jw_ku64(j, "data", v->data);
+		jw_obj_end(j);
+	}
+	jw_arr_end(j);
+	jw_key(j, "its_commands");
+	jw_arr(j);
+	for (unsigned i = 0; i < p->gic.nits; i++) {
+		const its_drv_t *d = &s->sys.itsd[i];
+		for (uint32_t k = 0; k < d->nlog; k++) {
+			char b[160];
+			its_cmd_format(b, sizeof b, d->log[k].dw, p->gic.its[i].params.pta);
+			jw_obj(j);
+			jw_kstr(j, "its", p->gic.its[i].name);
+			jw_kstr(j, "phase", k < s->its_boot_cmds[i]    ? "boot"
+					    : k < s->its_setup_cmds[i] ? "vectors"
+								       : "steps");
+			jw_ku64(j, "offset", d->log[k].offset);
+			jw_kstr(j, "command", b);
+			jw_obj_end(j);
+		}
+	}
+	jw_arr_end(j);
+	jw_key(j, "taken");
+	jw_arr(j);
+	for (uint32_t i = 0; i < s->ndeliveries; i++) {
+		const gic_delivery_t *d = &s->deliveries[i];
+		jw_obj(j);
+		jw_ku64(j, "pe", d->pe);
+		jw_kstr(j, "owner", owner_name(s, d->pe));
+		jw_ku64(j, "intid", d->intid);
+		jw_ku64(j, "priority", d->priority);
+		jw_ku64(j, "at_ps", d->taken_at - s->t0);
+		jw_key(j, "step");
+		if (d->tag && d->tag <= s->nsteps)
+			jw_u64(j, d->tag);
+		else
+			jw_null(j);
+		jw_obj_end(j);
+	}
+	jw_arr_end(j);
+	jw_obj_end(j);
+}

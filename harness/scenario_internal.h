@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* scenario_internal.h — what scenario.c shares with the scenario's interrupt part. */
+#ifndef IOFAB_SCENARIO_INTERNAL_H
+#define IOFAB_SCENARIO_INTERNAL_H
+
+#include "scenario.h"
+
+/* A function by name or PCI address (an error at c if none). */
+int32_t scenario_func_ref(const scenario_t *s, const ycur_t *c);
+/* An address expression (docs/scenario-format.md). */
+bool scenario_address(const scenario_t *s, const ycur_t *c, uint64_t *out);
+void scenario_appendf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Address functions of the interrupt tables: dt_l1(F), dte(F), itt(F), lpi(INTID),
+ * pending(PE). Returns 1 (found, *out set), 0 (error reported) or -1 (not one of them). */
+int scenario_irq_address(const scenario_t *s, const ycur_t *c, const char *fn, char **argv,
+			 int argc, uint64_t *out);
+
+/* scenario_irq.c: the `interrupts:` section (after `iommu:`). */
+bool scenario_parse_interrupts(scenario_t *s, const ycur_t *c);
+/* A step's `msi: N`: the TLP is vector N of the sending function, as its driver set it. */
+bool scenario_parse_msi(scenario_t *s, step_t *st, const ycur_t *c);
+/* Action steps its_command, its_retry, mask, unmask. */
+bool scenario_parse_irq_action(scenario_t *s, step_t *st, const char *kind, const ycur_t *v);
+/* Expectation keys interrupt, intid, pe, owner, interrupt_error, delivery_ns, its_error,
+ * its_stalled; sets their defaults when c is NULL. */
+bool scenario_parse_irq_expect(scenario_t *s, step_t *st, const ycur_t *c);
+/* An MWr that reached the memory map at t->address: if that is a doorbell, the MSI. */
+void scenario_msi(scenario_t *s, step_t *st, uint32_t idx, const tlp_t *t);
+/* The GIC's delivery client (ctx: the scenario). */
+void scenario_irq_delivered(void *ctx, const gic_delivery_t *d);
+/* Appends the interrupt expectations' mismatches. */
+void scenario_irq_check(const scenario_t *s, const step_t *st, char *buf, size_t size);
+/* What became of a step's MSI, and the controller's error code for it (0 when raised). */
+irq_state_t scenario_irq_state(const step_t *st);
+int scenario_irq_error(const step_t *st);
+/* Name of an irq error code (expectation irq_error). */
+const char *scenario_irq_error_name(int code);
+
+#endif /* IOFAB_SCENARIO_INTERNAL_H */
