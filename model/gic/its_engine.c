@@ -26,7 +26,9 @@ static void translate(its_t *its, uint32_t devid, uint32_t eventid, its_xlate_t 
 		goto out;
 	}
 	uint64_t ek[CACHE_KEY_WORDS] = {devid, eventid};
-	uint64_t eregion = (uint64_t)devid << 32 | eventid;
+	/* The set comes from the low bits of region * a constant (cache.c): mix the DeviceID in
+	 * below bit 32 so that it, not only the EventID, spreads events over the sets. */
+	uint64_t eregion = (uint64_t)devid * 65537u + eventid;
 	cache_line_t *l = cache_lookup(&its->evt_cache, eregion, ek);
 	if (l) {
 		x->event_hit = true;
