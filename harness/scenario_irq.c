@@ -574,7 +574,8 @@ bool scenario_parse_irq_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	}
 	bool ok = true;
 	ycur_t f;
-	bool tlp = st->act == ACT_NONE, itscmd = st->act == ACT_ITS_COMMAND;
+	bool tlp = st->act == ACT_NONE,
+	     itscmd = st->act == ACT_ITS_COMMAND || st->act == ACT_ITS_RETRY;
 	static const char *const tlp_only[] = {"interrupt", "intid", "pe", "owner",
 					       "interrupt_error", "delivery_ns", NULL};
 	for (int i = 0; tlp_only[i]; i++)
@@ -585,7 +586,7 @@ bool scenario_parse_irq_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	static const char *const cmd_only[] = {"its_error", "its_stalled", NULL};
 	for (int i = 0; cmd_only[i]; i++)
 		if (!itscmd && (f = yget(c, cmd_only[i])).node) {
-			yerr(&f, "'%s' is expected of an its_command step", cmd_only[i]);
+			yerr(&f, "'%s' is expected of an its_command or its_retry step", cmd_only[i]);
 			ok = false;
 		}
 	if (!ok)
@@ -770,7 +771,7 @@ void scenario_irq_check(const scenario_t *s, const step_t *st, char *buf, size_t
 	if (e->irq < 0 && e->intid < 0 && e->pe < 0 && e->owner < 0 && e->irq_error < 0 &&
 	    e->delivery_ns < 0 && e->its_error < 0 && e->its_stalled < 0)
 		return;
-	if (st->act == ACT_ITS_COMMAND) {
+	if (st->act == ACT_ITS_COMMAND || st->act == ACT_ITS_RETRY) {
 		char a[48], b[48];
 		if (e->its_error >= 0 && (uint32_t)e->its_error != st->act_its_code)
 			scenario_appendf(buf, size, "expected ITS command error %s, got %s; ",
