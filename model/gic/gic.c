@@ -405,9 +405,10 @@ uint64_t gic_dist_read(gic_t *g, uint32_t off, unsigned size)
 		}
 		return v;
 	}
-	if (off >= GICD_IROUTER(GIC_SPI_FIRST) && off < GICD_IROUTER(GIC_SPI_LIMIT) && !(off & 7)) {
+	if (off >= GICD_IROUTER(GIC_SPI_FIRST) && off < GICD_IROUTER(GIC_SPI_LIMIT) && !(off & 3)) {
 		uint32_t id = (off - GICD_IROUTER(0)) / 8;
-		return spi_ok(g, id) ? g->spi_route[id - GIC_SPI_FIRST] : 0;
+		uint64_t r = spi_ok(g, id) ? g->spi_route[id - GIC_SPI_FIRST] : 0;
+		return size == 8 ? r : (uint32_t)(r >> (off & 4 ? 32 : 0));
 	}
 	return 0;
 }
@@ -455,13 +456,17 @@ void gic_dist_write(gic_t *g, uint32_t off, uint64_t value, unsigned size)
 		}
 		return;
 	}
-	if (off >= GICD_IROUTER(GIC_SPI_FIRST) && off < GICD_IROUTER(GIC_SPI_LIMIT) && !(off & 7) &&
-	    size == 8) {
+	if (off >= GICD_IROUTER(GIC_SPI_FIRST) && off < GICD_IROUTER(GIC_SPI_LIMIT) &&
+	    ((size == 8 && !(off & 7)) || (size == 4 && !(off & 3)))) {
+		/* 64-bit, or either 32-bit half (IHI 0069 §12.1.3). */
 		uint32_t id = (off - GICD_IROUTER(0)) / 8;
 		if (spi_ok(g, id)) {
-			g->spi_route[id - GIC_SPI_FIRST] =
-				value & (FIELD_MASK(GICD_IROUTER_AFF0) | FIELD_MASK(GICD_IROUTER_AFF1) |
-					 FIELD_MASK(GICD_IROUTER_IRM));
+			uint64_t *r = &g->spi_route[id - GIC_SPI_FIRST];
+			uint64_t v = size == 8 ? value
+				     : (off & 4) ? (*r & 0xffffffffull) | (uint64_t)(uint32_t)value << 32
+						 : (*r & ~0xffffffffull) | (uint32_t)value;
+			*r = v & (FIELD_MASK(GICD_IROUTER_AFF0) | FIELD_MASK(GICD_IROUTER_AFF1) |
+				  FIELD_MASK(GICD_IROUTER_IRM));
 			spi_eval(g, id, sim_now(g->sim));
 		}
 	}

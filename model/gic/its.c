@@ -307,6 +307,12 @@ void its_mmio_write(its_t *its, uint32_t off, uint64_t v, unsigned size)
 		break;
 	}
 	case GITS_CWRITER: {
+		/* A 32-bit write to either half (IHI 0069 §12.1.3); bits [63:32] are RES0. */
+		uint64_t full = its->cwriter;
+		write64(&full, off, GITS_CWRITER, v, size);
+		if (size == 4 && off != GITS_CWRITER)
+			break; /* the upper half: nothing to do */
+		v = full;
 		uint64_t q = (FIELD_GET(its->cbaser, GITS_CBASER_SIZE) + 1) * 0x1000;
 		uint64_t w = v & FIELD_MASK(GITS_CWRITER_OFFSET);
 		if (w >= q)

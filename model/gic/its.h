@@ -111,9 +111,12 @@ void its_msi(its_t *its, uint32_t devid, uint32_t eventid, uint64_t tag, sim_tim
 
 /* --- commands -------------------------------------------------------------------------- */
 
-/* Command errors (§5.5): 0x01_OO_RR, OO the opcode, RR the reason below. A command with an
- * error is skipped (CREADR moves past it) and recorded; the queue goes on. */
-#define ITS_ERR(op, reason) (0x010000u | (uint32_t)(op) << 8 | (uint32_t)(reason))
+/* Command errors (§5.5): 0x01_CC_RR, CC the command (its opcode, except CLEAR: 0x05, as the
+ * specification and Linux's E_ITS_CLEAR_UNMAPPED_INTERRUPT 0x010507 have it), RR the reason
+ * below. A command with an error is skipped (CREADR moves past it) and recorded; the queue
+ * goes on. */
+#define ITS_ERR(op, reason)                                                                   \
+	(0x010000u | (uint32_t)((op) == GITS_CMD_CLEAR ? 0x05 : (op)) << 8 | (uint32_t)(reason))
 enum its_err_reason {
 	ITS_ERR_DEVICE_OOR = 0x01,     /* DeviceID (or MOVALL's processor) out of range */
 	ITS_ERR_SIZE_OOR = 0x02,       /* MAPD Size, or MAPC's processor, out of range */

@@ -45,6 +45,8 @@ const char *its_cmd_name(unsigned op)
 const char *its_error_name(uint32_t code, char *buf, unsigned size)
 {
 	unsigned op = code >> 8 & 0xff;
+	if (op == 0x05)
+		op = GITS_CMD_CLEAR; /* SYNC reports no errors: 0x05 is CLEAR's (see ITS_ERR) */
 	const char *why;
 	switch (code & 0xff) {
 	case ITS_ERR_DEVICE_OOR: why = op == GITS_CMD_MOVALL ? "PROCNUM_OOR" : "DEVICE_OOR"; break;
