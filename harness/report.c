@@ -328,10 +328,26 @@ static const char *smmu_reg_name(uint32_t off)
 	return NULL;
 }
 
+static const char *its_reg_name(uint32_t off)
+{
+	switch (off & ~3u) {
+	case GITS_CTLR: return "GITS_CTLR";
+	case GITS_IIDR: return "GITS_IIDR";
+	case GITS_TYPER: return "GITS_TYPER";
+	case GITS_CBASER: return "GITS_CBASER";
+	case GITS_CWRITER: return "GITS_CWRITER";
+	case GITS_CREADR: return "GITS_CREADR";
+	case GITS_BASER(0): return "GITS_BASER0";
+	case GITS_BASER(1): return "GITS_BASER1";
+	default: return NULL;
+	}
+}
+
 static void print_register_access(FILE *out, const scenario_t *s, const step_t *st)
 {
-	const char *nm = smmu_reg_name(st->reg_offset);
-	fprintf(out, "      %s registers: ", s->platform.smmus[st->reg_smmu].name);
+	const char *nm = st->reg_its ? its_reg_name(st->reg_offset) : smmu_reg_name(st->reg_offset);
+	fprintf(out, "      %s registers: ", st->reg_its ? s->platform.gic.its[st->reg_smmu].name
+						     : s->platform.smmus[st->reg_smmu].name);
 	if (st->reg_ignored)
 		fprintf(out, "%s of %u bytes at offset 0x%x ignored (registers take aligned 4- and "
 			     "8-byte accesses)\n",
@@ -665,9 +681,21 @@ void report_run_json(FILE *out, const scenario_t *s)
 			jw_null(&j);
 		jw_obj_end(&j);
 		jw_key(&j, "smmu_register");
-		if (st->has_reg) {
+		if (st->has_reg && !st->reg_its) {
 			jw_obj(&j);
 			jw_kstr(&j, "smmu", s->platform.smmus[st->reg_smmu].name);
+			jw_khex(&j, "offset", st->reg_offset);
+			jw_kbool(&j, "write", st->reg_write);
+			jw_kbool(&j, "ignored", st->reg_ignored);
+			jw_khex(&j, "value", st->reg_value);
+			jw_obj_end(&j);
+		} else {
+			jw_null(&j);
+		}
+				jw_key(&j, "its_register");
+		if (st->has_reg && st->reg_its) {
+			jw_obj(&j);
+			jw_kstr(&j, "its", s->platform.gic.its[st->reg_smmu].name);
 			jw_khex(&j, "offset", st->reg_offset);
 			jw_kbool(&j, "write", st->reg_write);
 			jw_kbool(&j, "ignored", st->reg_ignored);

@@ -1802,32 +1802,47 @@ static void complete_step(runner_t *rn, uint64_t arg)
 	sim_schedule_at(sim, st->start + total, finish_step, rn, arg);
 }
 
-/* A request that reaches an SMMU's register frame in the memory map accesses its registers,
- * whoever sent it: a device whose DMA bypasses translation can reprogram the SMMU. */
+/* A request that reaches an SMMU's or an ITS's register frame in the memory map accesses its
+ * registers, whoever sent it: a device whose DMA bypasses translation can reprogram them. */
 static void register_access(scenario_t *sc, step_t *st, const tlp_t *t)
 {
 	const platform_t *p = &sc->platform;
 	if (st->route.outcome != PCIE_OUT_HOST || st->route.region == PCIE_NONE ||
 	    (t->type != TLP_MWR && t->type != TLP_MRD))
 		return;
-	for (unsigned i = 0; i < p->nsmmus; i++) {
-		if (p->smmus[i].region != st->route.region)
-			continue;
-		st->has_reg = true;
-		st->reg_smmu = (int)i;
-		st->reg_offset = (uint32_t)(t->address - p->smmus[i].base);
-		st->reg_write = t->type == TLP_MWR;
-		unsigned size = t->length;
-		if ((size != 4 && size != 8) || (st->reg_offset & (size - 1))) {
-			st->reg_ignored = true; /* registers take aligned 32- and 64-bit accesses */
-			return;
+	int smmu = -1, its = -1;
+	uint64_t base = 0;
+	for (unsigned i = 0; i < p->nsmmus; i++)
+		if (p->smmus[i].region == st->route.region) {
+			smmu = (int)i;
+			base = p->smmus[i].base;
 		}
-		if (st->reg_write) {
-			st->reg_value = mem_le64(t->data) & (size == 8 ? UINT64_MAX : UINT32_MAX);
-			smmu_mmio_write(sc->sys.smmu[i], st->reg_offset, st->reg_value, size);
-		} else {
-			st->reg_value = smmu_mmio_read(sc->sys.smmu[i], st->reg_offset, size);
+	for (unsigned i = 0; i < p->gic.nits; i++)
+		if (p->gic.its[i].region == st->route.region) {
+			its = (int)i;
+			base = p->gic.its[i].base;
 		}
+	if (smmu < 0 && its < 0)
+		return;
+	st->has_reg = true;
+	st->reg_its = its >= 0;
+	st->reg_smmu = its >= 0 ? its : smmu;
+	st->reg_offset = (uint32_t)(t->address - base);
+	st->reg_write = t->type == TLP_MWR;
+	unsigned size = t->length;
+	if ((size != 4 && size != 8) || (st->reg_offset & (size - 1))) {
+		st->reg_ignored = true; /* registers take aligned 32- and 64-bit accesses */
+		return;
+	}
+	if (st->reg_write) {
+		st->reg_value = mem_le64(t->data) & (size == 8 ? UINT64_MAX : UINT32_MAX);
+		if (its >= 0)
+			its_mmio_write(sc->sys.its[its], st->reg_offset, st->reg_value, size);
+		else
+			smmu_mmio_write(sc->sys.smmu[smmu], st->reg_offset, st->reg_value, size);
+	} else {
+		st->reg_value = its >= 0 ? its_mmio_read(sc->sys.its[its], st->reg_offset, size)
+					 : smmu_mmio_read(sc->sys.smmu[smmu], st->reg_offset, size);
 	}
 }
 

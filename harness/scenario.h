@@ -128,8 +128,9 @@ typedef struct step {
 	uint32_t host_rc;  /* root complex for host-originated steps */
 	bool forged;       /* requester_id given explicitly */
 	tlp_t tlp;
-	/* A request that reached an SMMU's register frame: the register access it made. */
+	/* A request that reached an SMMU's or ITS's register frame: the access it made. */
 	bool has_reg;
+	bool reg_its;      /* reg_smmu is then an ITS index */
 	int reg_smmu;
 	uint32_t reg_offset;
 	bool reg_write, reg_ignored; /* ignored: not a 4- or 8-byte aligned access */

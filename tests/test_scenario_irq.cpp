@@ -248,6 +248,35 @@ TEST(ScenarioIrq, CommandErrorsAreNamed)
 		     "expected ITS command error INT_UNMAPPED_INTERRUPT, got none");
 }
 
+TEST(ScenarioIrq, ADeviceThatReachesTheItsRegistersCanDisableIt)
+{
+	// No SMMU: e1's DMA reaches any address, the ITS's control frame included.
+	IrqRun r(gic_platform(false), header(kVectors) + R"(  - name: e1 clears GITS_CTLR.Enabled
+    from: e1
+    tlp: { type: MWr, address: its0, length: 4, data: 0 }
+    expect: { outcome: memory, to: its0 }
+  - { from: e0, msi: 0, expect: { interrupt: dropped, interrupt_error: its-disabled } }
+)");
+	ASSERT_TRUE(r.loaded) << r.errors;
+	EXPECT_TRUE(r.step(0).met) << r.step(0).mismatch;
+	EXPECT_TRUE(r.step(1).met) << r.step(1).mismatch;
+	EXPECT_TRUE(r.step(0).has_reg && r.step(0).reg_its);
+	EXPECT_NE(r.report().find("its0 registers: wrote 0x0 to offset 0x0 (GITS_CTLR)"),
+		  std::string::npos);
+}
+
+TEST(ScenarioIrq, AFrameOutOfReachDropsTheWrite)
+{
+	std::string p = gic_platform(false);
+	p.replace(p.find("spis: { base: 68, count: 4 } }"), 30, "spis: { base: 68, count: 4 }, rcs: [] }");
+	IrqRun r(p, header(kVectors) + R"(  - from: e0
+    tlp: { type: MWr, address: v2m1 + 0x40, length: 4, data: 68 }
+    expect: { outcome: memory, to: v2m1, interrupt: dropped, interrupt_error: frame-unreachable }
+)");
+	ASSERT_TRUE(r.loaded) << r.errors;
+	EXPECT_TRUE(r.step(0).met) << r.step(0).mismatch;
+}
+
 TEST(ScenarioIrq, JsonCarriesTheInterruptPathAndCommands)
 {
 	IrqRun r(gic_platform(false), header(kVectors) + "  - { from: e0, msi: 0 }\n");
