@@ -714,9 +714,10 @@ static void scan_pending(gic_t *g, uint32_t pe)
 
 uint64_t gic_redist_read(gic_t *g, uint32_t pe, uint32_t off, unsigned size)
 {
-	(void)size;
 	if (pe >= g->p.pes)
 		return 0;
+	if (size == 4 && (off & 4) && off >= GICR_TYPER) /* the upper half of a 64-bit register */
+		return gic_redist_read(g, pe, off & ~7u, 8) >> 32;
 	gic_pe_t *e = &g->pe[pe];
 	switch (off) {
 	case GICR_CTLR: return FIELD_PREP(GICR_CTLR_ENABLE_LPIS, e->enable_lpis);
@@ -733,10 +734,21 @@ uint64_t gic_redist_read(gic_t *g, uint32_t pe, uint32_t off, unsigned size)
 
 void gic_redist_write(gic_t *g, uint32_t pe, uint32_t off, uint64_t value, unsigned size)
 {
-	(void)size;
 	if (pe >= g->p.pes)
 		return;
 	gic_pe_t *e = &g->pe[pe];
+	/* 64-bit registers take either 32-bit half (IHI 0069 §12.1.3). */
+	if (size == 4 && (off & ~7u) == GICR_PROPBASER) {
+		uint64_t cur = off & 4 ? (e->propbaser & 0xffffffffull) | value << 32
+				       : (e->propbaser & ~0xffffffffull) | (uint32_t)value;
+		off = GICR_PROPBASER;
+		value = cur;
+	} else if (size == 4 && (off & ~7u) == GICR_PENDBASER) {
+		uint64_t cur = off & 4 ? (e->pendbaser & 0xffffffffull) | value << 32
+				       : (e->pendbaser & ~0xffffffffull) | (uint32_t)value;
+		off = GICR_PENDBASER;
+		value = cur;
+	}
 	switch (off) {
 	case GICR_CTLR:
 		if (FIELD_GET(value, GICR_CTLR_ENABLE_LPIS) && !e->enable_lpis) {

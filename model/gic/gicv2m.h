@@ -34,7 +34,8 @@ typedef enum gicv2m_result {
 
 const char *gicv2m_result_name(gicv2m_result_t r);
 
-/* false if the range is not within SPIs 32..1019 (the frame is then unusable). */
+/* false unless 32 <= spi_base and spi_base + spi_count <= 1019, Linux's validity check (the
+ * frame is then unusable). */
 bool gicv2m_init(gicv2m_t *f, gic_t *gic, uint32_t spi_base, uint32_t spi_count, uint32_t iidr);
 
 uint64_t gicv2m_read(const gicv2m_t *f, uint32_t offset, unsigned size);
