@@ -368,6 +368,23 @@ int its_drv_wait(its_drv_t *d)
 	return d->stalled ? -1 : 0;
 }
 
+/* Sends a command (and its SYNC) and waits; fails on a stall or on a command error, which
+ * Linux would not see but which leaves the mapping undone (d->last_error says which). */
+static int send_checked(its_drv_t *d, const uint64_t c[4], int sync_pe)
+{
+	uint64_t before = its_stats(d->its)->cmd_errors;
+	d->last_error = 0;
+	if (its_drv_send(d, c, sync_pe) || its_drv_wait(d))
+		return -1;
+	if (its_stats(d->its)->cmd_errors != before) {
+		its_cmd_error_t all[ITS_ERR_LOG];
+		unsigned n = its_cmd_errors(d->its, all, ITS_ERR_LOG);
+		d->last_error = n ? all[n - 1].code : 0;
+		return -1;
+	}
+	return 0;
+}
+
 int its_drv_probe(its_drv_t *d, gic_drv_t *gd, its_t *its, uint64_t pa)
 {
 	memset(d, 0, sizeof *d);
@@ -490,7 +507,7 @@ its_drv_dev_t *its_drv_device(its_drv_t *d, uint32_t devid, uint32_t nvec)
 	d->ndevs++;
 	uint64_t c[4];
 	its_cmd_mapd(c, devid, log2u(nr_ites) - 1, itt, true);
-	if (its_drv_send(d, c, -1) || its_drv_wait(d))
+	if (send_checked(d, c, -1))
 		return NULL; /* MAPD: Linux sends no SYNC after it */
 	return dev;
 }
@@ -515,7 +532,7 @@ int its_drv_vector(its_drv_t *d, its_drv_dev_t *dev, uint64_t cpus, uint32_t *in
 	uint32_t hwirq = dev->lpi_base + event;
 	uint64_t c[4];
 	its_cmd_mapti(c, dev->devid, event, hwirq, (uint32_t)cpu);
-	if (its_drv_send(d, c, cpu) || its_drv_wait(d))
+	if (send_checked(d, c, cpu))
 		return -1;
 	/* Unmask: lpi_update_config() then INV + SYNC (no DirectLPI). */
 	gic_drv_lpi_config(d->gd, hwirq, true, GIC_DRV_PRIO);

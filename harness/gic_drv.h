@@ -94,6 +94,7 @@ typedef struct its_drv {
 	its_drv_cmd_t *log;
 	uint32_t nlog, caplog;
 	bool stalled;       /* the last wait ended on a stalled queue */
+	uint32_t last_error; /* the command error that made the last set-up call fail, or 0 */
 } its_drv_t;
 
 /* Probes and enables the ITS at physical address pa, and maps a collection per PE. */

@@ -115,6 +115,10 @@ static bool parse_its(platform_t *p, const ycur_t *c, platform_its_t *it, unsign
 		yerr(&base, "an ITS's frame must be 64 KiB aligned");
 		return false;
 	}
+	if (it->base + GITS_FRAME_SIZE - 1 < it->base) {
+		yerr(&base, "the ITS's 128 KiB frame runs past the top of the address space");
+		return false;
+	}
 	if (feat.node) {
 		if (!yexpect_map(&feat))
 			return false;
@@ -184,6 +188,22 @@ static bool parse_its(platform_t *p, const ycur_t *c, platform_its_t *it, unsign
 				ok = false;
 				continue;
 			}
+			/* Each root complex brings 2^16 Requester IDs; on one ITS their DeviceIDs
+			 * must not collide (IORT ID mappings, DEN0049 §3.4). */
+			int32_t clash = PCIE_NONE;
+			for (uint32_t o = 0; o < p->fabric.nrcs && clash == PCIE_NONE; o++)
+				if (p->rc_its[o] == (int32_t)idx && p->rc_devid_base[o] <= last &&
+				    db <= p->rc_devid_base[o] + 0xffffull)
+					clash = (int32_t)o;
+			if (clash != PCIE_NONE) {
+				yerr(b.node ? &b : &m,
+				     "DeviceIDs [0x%x-0x%llx] of root complex '%s' overlap those of root "
+				     "complex '%s' (give each a base 0x10000 apart)",
+				     db, (unsigned long long)last, p->fabric.rcs[rc].name,
+				     p->fabric.rcs[clash].name);
+				ok = false;
+				continue;
+			}
 			p->rc_its[rc] = (int32_t)idx;
 			p->rc_devid_base[rc] = db;
 		}
@@ -192,11 +212,11 @@ static bool parse_its(platform_t *p, const ycur_t *c, platform_its_t *it, unsign
 		return false;
 	char dn[PCIE_NAME_MAX + 16];
 	snprintf(dn, sizeof dn, "%s-doorbell", it->name);
-	it->region = add_frame(p, &base, it->name, "the ITS's control frame", PCIE_REGION_DEVICE,
+	it->region = add_frame(p, &base, it->name, "the ITS's control registers", PCIE_REGION_DEVICE,
 			       it->base, GITS_FRAME_SIZE / 2);
 	if (it->region == PCIE_NONE)
 		return false;
-	it->doorbell = add_frame(p, &base, dn, "the ITS's translation frame", PCIE_REGION_MSI,
+	it->doorbell = add_frame(p, &base, dn, "the ITS's translation registers", PCIE_REGION_MSI,
 				 it->base + GITS_FRAME_SIZE / 2, GITS_FRAME_SIZE / 2);
 	return it->doorbell != PCIE_NONE;
 }
@@ -253,15 +273,19 @@ static bool parse_v2m(platform_t *p, const ycur_t *c, platform_v2m_t *v)
 		for (size_t k = 0; k < ylen(&rcs); k++) {
 			ycur_t r = yat(&rcs, k);
 			int32_t rc = find_rc(p, &r);
-			if (rc == PCIE_NONE || rc >= 64)
+			if (rc >= 64) {
+				yerr(&r, "iofab tracks GICv2m reachability for the first 64 root complexes");
 				ok = false;
+			} else if (rc == PCIE_NONE) {
+				ok = false;
+			}
 			else
 				v->rcs |= 1ull << rc;
 		}
 	}
 	if (!ok)
 		return false;
-	v->region = add_frame(p, &base, v->name, "the GICv2m frame", PCIE_REGION_MSI, v->base,
+	v->region = add_frame(p, &base, v->name, "the GICv2m frame's registers", PCIE_REGION_MSI, v->base,
 			      V2M_FRAME_SIZE);
 	return v->region != PCIE_NONE;
 }
@@ -296,7 +320,7 @@ bool platform_parse_gic(platform_t *p, const ycur_t *c)
 			return false;
 		}
 		g->has_gicr = true;
-		g->gicr_region = add_frame(p, &rd, "gicr", "the redistributor frames",
+		g->gicr_region = add_frame(p, &rd, "gicr", "the redistributors' registers",
 					   PCIE_REGION_DEVICE, g->params.gicr_base,
 					   (uint64_t)g->params.pes * GICR_FRAME_STRIDE);
 		if (g->gicr_region == PCIE_NONE)
@@ -319,9 +343,16 @@ bool platform_parse_gic(platform_t *p, const ycur_t *c)
 		/* One ITS and no mapping given: every root complex's MSIs go to it, DeviceID =
 		 * Requester ID. */
 		ycur_t first = yat(&its, 0);
-		if (g->nits == 1 && !yget(&first, "device_ids").node)
+		if (g->nits == 1 && !yget(&first, "device_ids").node) {
+			if (p->fabric.nrcs > 1) {
+				yerr(&first, "with %u root complexes, say which DeviceIDs each one's "
+					     "Requester IDs become: give device_ids (bases 0x10000 apart)",
+				     p->fabric.nrcs);
+				return false;
+			}
 			for (uint32_t r = 0; r < p->fabric.nrcs; r++)
 				p->rc_its[r] = 0;
+		}
 	}
 	if (v2m.node) {
 		if (!yexpect_seq(&v2m))

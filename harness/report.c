@@ -640,7 +640,9 @@ void report_run_json(FILE *out, const scenario_t *s)
 		if (st->act != ACT_NONE) {
 			jw_key(&j, "action");
 			jw_obj(&j);
-			jw_kstr(&j, "kind", action_name(st->act));
+			jw_kstr(&j, "kind", st->act == ACT_PE_MASK && !st->act_value
+						    ? "unmask"
+						    : action_name(st->act));
 			jw_kbool(&j, "failed", st->act_failed);
 			jw_ku64(&j, "cerror", st->act_cerror);
 			jw_key(&j, "events");

@@ -73,6 +73,12 @@ void report_irq_step_text(FILE *out, const scenario_t *s, const step_t *st)
 	if (!st->has_msi)
 		return;
 	char a[32], b[32], c[32], d[32], e[32], f[32];
+	if (st->msi_ignored) {
+		fprintf(out, "    msi: %s's translation frame ignores a write that is not a 16- or "
+			     "32-bit write to GITS_TRANSLATER\n",
+			p->gic.its[st->msi_ctrl].name);
+		return;
+	}
 	if (st->msi_its) {
 		const its_xlate_t *x = &st->msi_x;
 		fprintf(out, "    msi: %s GITS_TRANSLATER <- EventID %u from DeviceID 0x%x",
@@ -96,9 +102,14 @@ void report_irq_step_text(FILE *out, const scenario_t *s, const step_t *st)
 				fprintf(out, "      ITT entry read at 0x%" PRIx64 "\n", x->ite_pa);
 			if (x->status == ITS_OK || x->status == ITS_UNMAPPED_COLLECTION ||
 			    x->status == ITS_LPI_DROPPED)
-				fprintf(out, "      -> LPI %u, collection %u (%s) -> %s%d\n", x->intid, x->icid,
-					x->collection_hit ? "cached" : "collection table read",
-					x->pe >= 0 ? "redistributor of PE " : "no redistributor", x->pe);
+			{
+				fprintf(out, "      -> LPI %u, collection %u (%s) -> ", x->intid, x->icid,
+					x->collection_hit ? "cached" : "collection table read");
+				if (x->pe >= 0)
+					fprintf(out, "redistributor of PE %d\n", x->pe);
+				else
+					fprintf(out, "no redistributor (the collection is not mapped)\n");
+			}
 		}
 		if (x->status != ITS_OK)
 			fprintf(out, "      dropped: %s%s%s\n", its_status_name(x->status),
@@ -120,11 +131,12 @@ void report_irq_step_text(FILE *out, const scenario_t *s, const step_t *st)
 		ns(a, sizeof a, dl->taken_at - s->t0);
 		ns(b, sizeof b, dl->taken_at - st->start);
 		ns(c, sizeof c, st->msi_at - st->start);
+		sim_time_t sig = gic_params(s->sys.gic)->signal;
+		sim_time_t waited = dl->taken_at - dl->raised_at - dl->config - sig;
 		fprintf(out, "    interrupt: %s %u taken by PE %u (%s) at t=%s, %s after the write left; "
 			     "[fabric %s",
 			dl->intid >= GIC_LPI_FIRST ? "LPI" : "SPI", dl->intid, dl->pe,
 			owner_name(s, dl->pe), a, b, c);
-		sim_time_t sig = gic_params(s->sys.gic)->signal;
 		if (st->msi_its) {
 			ns(d, sizeof d, st->msi_x.lookup);
 			ns(e, sizeof e, st->msi_x.table_reads);
@@ -134,13 +146,17 @@ void report_irq_step_text(FILE *out, const scenario_t *s, const step_t *st)
 		}
 		ns(d, sizeof d, dl->config);
 		ns(e, sizeof e, sig);
-		ns(f, sizeof f, dl->taken_at - dl->pending_at - sig);
+		ns(f, sizeof f, waited);
 		if (st->msi_its)
 			fprintf(out, " + configuration %s", d);
 		fprintf(out, " + signal %s + waited %s]", e, f);
 		if (dl->merged)
 			fprintf(out, " (%u later raise%s merged)", dl->merged, dl->merged == 1 ? "" : "s");
 		fputc('\n', out);
+	} else if (state == IRQ_MERGED) {
+		fprintf(out, "    interrupt: merged: %s %u was still pending from an earlier raise, so a "
+			     "PE takes it once\n",
+			st->msi_its ? "LPI" : "SPI", st->msi_its ? st->msi_x.intid : st->msi_data & 0x3ff);
 	} else if (state == IRQ_PENDING) {
 		fprintf(out, "    interrupt: raised, never taken (disabled, masked or below the "
 			     "priority mask)\n");
@@ -166,10 +182,15 @@ void report_irq_action_text(FILE *out, const scenario_t *s, const step_t *st)
 				its_error_name(st->act_its_code, e, sizeof e), st->act_its_code);
 		break;
 	}
-	case ACT_ITS_RETRY:
+	case ACT_ITS_RETRY: {
+		char e[48];
 		fprintf(out, "wrote GITS_CWRITER.Retry on %s; %s", p->gic.its[st->act_its].name,
-			st->act_its_stalled ? "the queue stalled again" : "the queue was consumed");
+			st->act_its_stalled ? "the queue STALLED again" : "the queue was consumed");
+		if (st->act_its_errors)
+			fprintf(out, " with command error %s (0x%06x)",
+				its_error_name(st->act_its_code, e, sizeof e), st->act_its_code);
 		break;
+	}
 	case ACT_PE_MASK:
 		fprintf(out, "%s interrupts on PE %" PRIu64 " (%s)", st->act_value ? "masked" : "unmasked",
 			st->act_addr, owner_name(s, (uint32_t)st->act_addr));
@@ -226,7 +247,7 @@ void report_irq_step_json(jw_t *j, const scenario_t *s, const step_t *st)
 	jw_kstr(j, "controller", st->msi_its ? p->gic.its[st->msi_ctrl].name
 					     : p->gic.v2m[st->msi_ctrl].name);
 	jw_kstr(j, "kind", st->msi_its ? "its" : "gicv2m");
-	if (st->msi_its) {
+	if (st->msi_its && !st->msi_ignored) {
 		const its_xlate_t *x = &st->msi_x;
 		jw_ku64(j, "device_id", x->devid);
 		jw_ku64(j, "event_id", x->eventid);
@@ -259,7 +280,7 @@ void report_irq_step_json(jw_t *j, const scenario_t *s, const step_t *st)
 			jw_ku64(j, "configuration", d->config);
 		}
 		jw_ku64(j, "signal", sig);
-		jw_ku64(j, "waited", d->taken_at - d->pending_at - sig);
+		jw_ku64(j, "waited", d->taken_at - d->raised_at - d->config - sig);
 		jw_obj_end(j);
 		jw_ku64(j, "merged", d->merged);
 	}

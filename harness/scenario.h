@@ -84,7 +84,8 @@ typedef enum step_action {
 typedef enum irq_state {
 	IRQ_DROPPED,   /* the controller dropped it (see the step's irq error) */
 	IRQ_PENDING,   /* raised, never taken by a PE (disabled, masked, or still in flight) */
-	IRQ_DELIVERED  /* a PE took it */
+	IRQ_DELIVERED, /* a PE took it */
+	IRQ_MERGED     /* it was pending already: this raise merged into it (taken once) */
 } irq_state_t;
 
 /* An MSI vector the drivers allocated for a function (interrupts.vectors). */
@@ -168,6 +169,7 @@ typedef struct step {
 	int msi_vector;        /* the vector the step raises (`msi: N`), or -1 */
 	bool has_msi;
 	bool msi_its;          /* ITS (else GICv2m) */
+	bool msi_ignored;      /* ITS: not a write to GITS_TRANSLATER (ignored) */
 	int msi_ctrl;
 	uint32_t msi_devid, msi_data;
 	sim_time_t msi_at;     /* when the write reached the doorbell */

@@ -18,6 +18,7 @@ const char *irq_state_name(irq_state_t s)
 	case IRQ_DROPPED: return "dropped";
 	case IRQ_PENDING: return "pending";
 	case IRQ_DELIVERED: return "delivered";
+	case IRQ_MERGED: return "merged";
 	}
 	return "?";
 }
@@ -208,7 +209,11 @@ static bool alloc_vectors(scenario_t *s, const ycur_t *c)
 	if (!use_v2m) {
 		dev = its_drv_device(&s->sys.itsd[its], devid, first_index + count);
 		if (!dev) {
-			yerr(c, "the ITS driver could not set up DeviceID 0x%x for '%s'", devid, f->name);
+			char e[48];
+			uint32_t code = s->sys.itsd[its].last_error;
+			yerr(c, "the ITS driver could not set up DeviceID 0x%x for '%s'%s%s%s", devid,
+			     f->name, code ? " (" : " (kernel memory pool exhausted?)",
+			     code ? its_error_name(code, e, sizeof e) : "", code ? ")" : "");
 			return false;
 		}
 	}
@@ -221,9 +226,16 @@ static bool alloc_vectors(scenario_t *s, const ycur_t *c)
 		if (!use_v2m) {
 			int ev = its_drv_vector(&s->sys.itsd[its], dev, mask, &v->intid);
 			if (ev < 0) {
-				yerr(c, "the ITS driver could not allocate vector %u of '%s' (its ITT holds "
-					"%u: give all its vectors in one line)",
-				     v->index, f->name, dev->nr_lpis);
+				char e[48];
+				uint32_t code = s->sys.itsd[its].last_error;
+				if (code)
+					yerr(c, "the ITS driver could not map vector %u of '%s' (%s)",
+					     v->index, f->name, its_error_name(code, e, sizeof e));
+				else
+					yerr(c, "the ITS driver could not allocate vector %u of '%s': its "
+						"device was set up with %u vectors (give all its vectors in "
+						"one line)",
+					     v->index, f->name, dev->nr_lpis);
 				return false;
 			}
 			v->its = true;
@@ -594,7 +606,8 @@ bool scenario_parse_irq_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	uint64_t u;
 	int v;
 	if ((f = yget(c, "interrupt")).node) {
-		static const char *const st_names[] = {"dropped", "pending", "delivered", NULL};
+		static const char *const st_names[] = {"dropped", "pending", "delivered", "merged",
+						       NULL};
 		if (yenum(&f, st_names, &v))
 			e->irq = v;
 		else
@@ -696,11 +709,14 @@ void scenario_msi(scenario_t *s, step_t *st, uint32_t idx, const tlp_t *t)
 	for (unsigned i = 0; i < p->gic.nits; i++) {
 		if (p->gic.its[i].doorbell != r->region)
 			continue;
-		if (t->address != p->gic.its[i].base + GITS_TRANSLATER ||
-		    (t->length != 2 && t->length != 4))
-			return; /* elsewhere in the translation frame: ignored */
 		st->has_msi = true;
 		st->msi_its = true;
+		if (t->address != p->gic.its[i].base + GITS_TRANSLATER ||
+		    (t->length != 2 && t->length != 4)) {
+			st->msi_ctrl = (int)i;
+			st->msi_ignored = true; /* elsewhere in the translation frame: ignored */
+			return;
+		}
 		st->msi_ctrl = (int)i;
 		st->msi_devid = platform_device_id(p, r->rc, r->requester_id);
 		st->msi_data = data;
@@ -751,17 +767,22 @@ void scenario_irq_delivered(void *ctx, const gic_delivery_t *d)
 /* The step's irq error code (0 when the controller raised the interrupt). */
 int scenario_irq_error(const step_t *st)
 {
+	if (st->msi_ignored)
+		return IRQ_V2M | V2M_NOT_DOORBELL;
 	if (st->msi_its)
 		return (int)st->msi_x.status;
 	if ((st->msi_v2m | IRQ_V2M) == V2M_UNREACHABLE)
 		return V2M_UNREACHABLE;
-	return st->msi_v2m == V2M_RAISED ? 0 : IRQ_V2M | st->msi_v2m;
+	return st->msi_v2m == V2M_RAISED || st->msi_v2m == V2M_MERGED ? 0 : IRQ_V2M | st->msi_v2m;
 }
 
 irq_state_t scenario_irq_state(const step_t *st)
 {
 	if (st->delivered)
 		return IRQ_DELIVERED;
+	if (st->has_msi && (st->msi_its ? st->msi_x.status == ITS_OK && st->msi_x.raise == GIC_MERGED
+					: st->msi_v2m == V2M_MERGED))
+		return IRQ_MERGED;
 	return st->has_msi && !scenario_irq_error(st) ? IRQ_PENDING : IRQ_DROPPED;
 }
 

@@ -364,7 +364,7 @@ TEST(Gicv2m, RaisedTwiceWhilePendingIsDeliveredOnce)
 	s.setup_spi(80, 4);
 	gic_pe_mask(s.gic, 4, true);
 	EXPECT_EQ(s.msi(&f, 80, 1), V2M_RAISED);
-	EXPECT_EQ(s.msi(&f, 80, 2), V2M_RAISED);
+	EXPECT_EQ(s.msi(&f, 80, 2), V2M_MERGED);
 	s.settle();
 	gic_pe_mask(s.gic, 4, false);
 	s.settle();

@@ -277,6 +277,30 @@ TEST(ScenarioIrq, AFrameOutOfReachDropsTheWrite)
 	EXPECT_TRUE(r.step(0).met) << r.step(0).mismatch;
 }
 
+TEST(ScenarioIrq, ARaiseWhileStillPendingIsMerged)
+{
+	IrqRun r(gic_platform(false), header(kVectors) + R"(  - { from: e0, msi: 0, expect: { interrupt: delivered } }
+  - { from: e0, msi: 0, expect: { interrupt: merged } }
+  - from: e0
+    tlp: { type: MWr, address: its0-doorbell + 0x48, length: 4, data: 0 }
+    expect: { interrupt: dropped, interrupt_error: not-the-doorbell }
+)");
+	ASSERT_TRUE(r.loaded) << r.errors;
+	for (unsigned i = 0; i < 3; i++)
+		EXPECT_TRUE(r.step(i).met) << i << ": " << r.step(i).mismatch;
+	ASSERT_EQ(r.s.ndeliveries, 1u);
+	EXPECT_EQ(r.s.deliveries[0].merged, 1u);
+	// The first raise's latency parts add up even though the second merged into it.
+	const gic_delivery_t &d = r.step(0).delivery;
+	const its_xlate_t &x = r.step(0).msi_x;
+	EXPECT_EQ(d.taken_at - r.step(0).start,
+		  (r.step(0).msi_at - r.step(0).start) + x.lookup + x.table_reads + x.hop + d.config +
+			  gic_params(r.s.sys.gic)->signal +
+			  (d.taken_at - d.raised_at - d.config - gic_params(r.s.sys.gic)->signal));
+	EXPECT_EQ(d.raised_at, r.step(0).msi_at + x.lookup + x.table_reads + x.hop);
+	EXPECT_NE(r.report().find("interrupt: merged: LPI 8192 was still pending"), std::string::npos);
+}
+
 TEST(ScenarioIrq, JsonCarriesTheInterruptPathAndCommands)
 {
 	IrqRun r(gic_platform(false), header(kVectors) + "  - { from: e0, msi: 0 }\n");
@@ -320,7 +344,7 @@ TEST(ScenarioIrqErrors, GicSection)
 {
 	EXPECT_EQ(platform_errors(gic_platform(false, R"(  redistributors: 0x80000000
 )")),
-		  "platform.yaml:12:19: gic.redistributors: the redistributor frames "
+		  "platform.yaml:12:19: gic.redistributors: the redistributors' registers "
 		  "[0x80000000-0x8007ffff] overlap memory region 'dram0'\n");
 	std::string overlap = gic_platform(false);
 	overlap.replace(overlap.find("base: 68"), 8, "base: 66");
@@ -341,6 +365,19 @@ TEST(ScenarioIrqErrors, GicSection)
 	EXPECT_EQ(platform_errors(pta),
 		  "platform.yaml:8:49: gic.its[0].features: an ITS with pta: true names "
 		  "redistributors by address: give gic.redistributors\n");
+	std::string two = gic_platform(false);
+	two.replace(two.find("base: 0x30040000 }"), 18,
+		    "base: 0x30040000, device_ids: [ { rc: rc0 }, { rc: rc1, base: 0x8000 } ] }");
+	two += R"(  - name: rc1
+    segment: 1
+    mmio: { base: 0x50000000, size: 256M }
+    ports:
+      - { root_port: rp0b, acs: full, link: { endpoint: e2, bars: [16K] } }
+)";
+	EXPECT_EQ(platform_errors(two),
+		  "platform.yaml:8:83: gic.its[0].device_ids[1].base: DeviceIDs [0x8000-0x17fff] of "
+		  "root complex 'rc1' overlap those of root complex 'rc0' (give each a base 0x10000 "
+		  "apart)\n");
 	std::string rc = gic_platform(false);
 	rc.replace(rc.find("base: 0x30040000 }"), 18,
 		   "base: 0x30040000, device_ids: [ { rc: rcX } ] }");

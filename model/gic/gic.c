@@ -72,6 +72,7 @@ const char *gic_raise_name(gic_raise_t r)
 {
 	switch (r) {
 	case GIC_RAISED: return "raised";
+	case GIC_MERGED: return "merged";
 	case GIC_DROP_NOT_SPI: return "not-an-spi";
 	case GIC_DROP_NOT_LPI: return "not-an-lpi";
 	case GIC_DROP_LPIS_OFF: return "lpis-disabled";
@@ -356,7 +357,7 @@ gic_raise_t gic_spi_raise(gic_t *g, uint32_t intid, uint64_t tag, sim_time_t at)
 		if (q)
 			q->merged++;
 		g->stats.merged++;
-		return GIC_RAISED;
+		return GIC_MERGED;
 	}
 	g->spi_pending[n] = 1;
 	if (pe >= 0) {
@@ -484,10 +485,11 @@ static bool lpi_ok(const gic_t *g, const gic_pe_t *e, uint32_t intid)
 }
 
 /* The LPI's configuration byte, from the cache or the table; false on an abort. */
-static bool lpi_config(gic_t *g, gic_pe_t *e, uint32_t intid, uint8_t *cfg, sim_time_t *t)
+/* The lookup starts at `from`: *t is its duration. */
+static bool lpi_config(gic_t *g, gic_pe_t *e, uint32_t intid, sim_time_t from, uint8_t *cfg,
+		       sim_time_t *t)
 {
-	sim_time_t now = sim_now(g->sim);
-	*t = sim_cycles_from(g->sim, g->clk, now, g->p.cfg_cycles);
+	*t = sim_cycles_from(g->sim, g->clk, from, g->p.cfg_cycles);
 	uint64_t key[CACHE_KEY_WORDS] = {intid};
 	cache_line_t *l = cache_lookup(&e->cfg, intid, key);
 	if (l) {
@@ -531,13 +533,15 @@ bool gic_lpi_pending(gic_t *g, uint32_t pe, uint32_t intid)
 static void lpi_eval(gic_t *g, uint32_t pe, gic_pend_t *q)
 {
 	uint8_t cfg = 0;
-	sim_time_t t;
-	if (!lpi_config(g, &g->pe[pe], q->intid, &cfg, &t))
+	sim_time_t t, now = sim_now(g->sim);
+	/* An LPI still on its way to the redistributor is looked up when it arrives. */
+	sim_time_t from = q->raised_at > now ? q->raised_at : now;
+	if (!lpi_config(g, &g->pe[pe], q->intid, from, &cfg, &t))
 		cfg = 0; /* unreadable: treated as disabled */
 	bool en = FIELD_GET(cfg, LPI_CFG_ENABLE) != 0;
 	q->prio = (uint8_t)(cfg & ~3u);
 	if (en && !q->enabled)
-		q->pending_at = sim_now(g->sim) + t;
+		q->pending_at = from + t;
 	if (!en)
 		q->pending_at = SIM_TIME_MAX;
 	q->enabled = en;
@@ -565,11 +569,11 @@ gic_raise_t gic_lpi_raise(gic_t *g, uint32_t pe, uint32_t intid, uint64_t tag, s
 	if (q) {
 		q->merged++;
 		g->stats.merged++;
-		return GIC_RAISED;
+		return GIC_MERGED;
 	}
 	uint8_t cfg = 0;
 	sim_time_t t = 0;
-	if (!lpi_config(g, e, intid, &cfg, &t)) {
+	if (!lpi_config(g, e, intid, at, &cfg, &t)) {
 		g->stats.dropped++;
 		return GIC_DROP_MEM_ABORT;
 	}

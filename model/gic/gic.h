@@ -76,7 +76,9 @@ void gic_redist_write(gic_t *g, uint32_t pe, uint32_t offset, uint64_t value, un
 /* --- the PE side -------------------------------------------------------------------------- */
 
 /* An interrupt a PE took. `tag` is the one given when it was first raised (later raises
- * merged into it are counted in `merged`). */
+ * merged into it are counted in `merged`). The parts of its latency from raised_at:
+ * config, then signal, then taken_at - raised_at - config - signal of waiting (for an
+ * enable, an INV, an unmasked PE or higher-priority interrupts). */
 typedef struct gic_delivery {
 	uint32_t pe;
 	uint32_t intid;
@@ -102,7 +104,8 @@ void gic_pe_set_pmr(gic_t *g, uint32_t pe, uint8_t pmr);
 /* --- inputs --------------------------------------------------------------------------------- */
 
 typedef enum gic_raise {
-	GIC_RAISED,          /* now pending (or merged into a pending one) */
+	GIC_RAISED,          /* now pending */
+	GIC_MERGED,          /* it was pending already: this raise merged into it (edge) */
 	GIC_DROP_NOT_SPI,    /* not an SPI this distributor implements */
 	GIC_DROP_NOT_LPI,    /* below 8192, or beyond the configuration table (PROPBASER.IDbits)
 			      * or GICD_TYPER.IDbits */

@@ -9,6 +9,7 @@ const char *gicv2m_result_name(gicv2m_result_t r)
 	case V2M_OUT_OF_RANGE: return "spi-out-of-range";
 	case V2M_NOT_DOORBELL: return "not-the-doorbell";
 	case V2M_SPI_DROPPED: return "spi-not-implemented";
+	case V2M_MERGED: return "merged";
 	}
 	return "?";
 }
@@ -45,10 +46,11 @@ gicv2m_result_t gicv2m_write(gicv2m_t *f, uint32_t offset, uint64_t value, unsig
 		f->dropped++;
 		return V2M_OUT_OF_RANGE;
 	}
-	if (gic_spi_raise(f->gic, spi, tag, at) != GIC_RAISED) {
+	gic_raise_t r = gic_spi_raise(f->gic, spi, tag, at);
+	if (r != GIC_RAISED && r != GIC_MERGED) {
 		f->dropped++;
 		return V2M_SPI_DROPPED;
 	}
 	f->raised++;
-	return V2M_RAISED;
+	return r == GIC_MERGED ? V2M_MERGED : V2M_RAISED;
 }

@@ -26,10 +26,11 @@ typedef struct gicv2m {
 
 /* What a write to the frame did. */
 typedef enum gicv2m_result {
-	V2M_RAISED,       /* the SPI is now pending (or was, and the raise merged) */
+	V2M_RAISED,       /* the SPI is now pending */
 	V2M_OUT_OF_RANGE, /* MSI_SETSPI_NS with an SPI the frame does not own: dropped */
 	V2M_NOT_DOORBELL, /* another offset, or not a 16/32-bit write: ignored */
-	V2M_SPI_DROPPED   /* the distributor does not implement the SPI */
+	V2M_SPI_DROPPED,  /* the distributor does not implement the SPI */
+	V2M_MERGED        /* the SPI was pending already: the raise merged into it */
 } gicv2m_result_t;
 
 const char *gicv2m_result_name(gicv2m_result_t r);

@@ -61,9 +61,13 @@ its_t *its_create(sim_t *sim, const its_params_t *p, mem_port_t mem, gic_t *gic,
 	its->mem = mem;
 	its->gic = gic;
 	its->engine = &its_c_engine;
-	int clk = sim_clock_find(sim, its->name);
+	/* Its own clock domain, "its:NAME" (cut to the kernel's 31 characters). */
+	char clkname[32] = "its:";
+	memcpy(clkname + 4, its->name, sizeof clkname - 5);
+	clkname[sizeof clkname - 1] = '\0';
+	int clk = sim_clock_find(sim, clkname);
 	if (clk < 0)
-		clk = sim_clock_add(sim, its->name, p->hz);
+		clk = sim_clock_add(sim, clkname, p->hz);
 	its->clk = clk;
 	its->baser[0] = FIELD_PREP(GITS_BASER_TYPE, GITS_BASER_TYPE_DEVICE) |
 			FIELD_PREP(GITS_BASER_ENTRY_SIZE, GITS_DTE_SIZE - 1);
@@ -364,7 +368,7 @@ void its_msi(its_t *its, uint32_t devid, uint32_t eventid, uint64_t tag, sim_tim
 	x->hop = its->p.rd_hop;
 	x->raise = gic_lpi_raise(its->gic, (uint32_t)x->pe, x->intid, tag,
 				 at + x->lookup + x->table_reads + x->hop, &x->rd_config);
-	if (x->raise != GIC_RAISED) {
+	if (x->raise != GIC_RAISED && x->raise != GIC_MERGED) {
 		x->status = ITS_LPI_DROPPED;
 		its->stats.dropped++;
 		return;
