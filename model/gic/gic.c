@@ -514,7 +514,8 @@ static void lpi_pending_bit(gic_t *g, uint32_t pe, uint32_t intid, bool set)
 	uint8_t b = 0;
 	if (g->mem.read(g->mem.ctx, pa, &b, 1) != MEM_OK)
 		return;
-	uint8_t nb = set ? (uint8_t)(b | 1u << (intid % 8)) : (uint8_t)(b & ~(1u << (intid % 8)));
+	uint8_t bit = (uint8_t)(1u << (intid % 8));
+	uint8_t nb = set ? (uint8_t)(b | bit) : (uint8_t)(b & (uint8_t)~bit);
 	if (nb != b)
 		(void)g->mem.write(g->mem.ctx, pa, &nb, 1);
 }
