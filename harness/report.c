@@ -594,6 +594,24 @@ static void json_route(jw_t *j, const scenario_t *s, const pcie_route_t *r)
 
 /* A step's expectation: null without one, unless the step's action failed (which counts as
  * not met, as in the summary). */
+/* "smmu_register" (its false) or "its_register": the register access a request made. */
+static void json_register(jw_t *j, const scenario_t *s, const step_t *st, bool its)
+{
+	jw_key(j, its ? "its_register" : "smmu_register");
+	if (!st->has_reg || st->reg_its != its) {
+		jw_null(j);
+		return;
+	}
+	jw_obj(j);
+	jw_kstr(j, its ? "its" : "smmu",
+		its ? s->platform.gic.its[st->reg_smmu].name : s->platform.smmus[st->reg_smmu].name);
+	jw_khex(j, "offset", st->reg_offset);
+	jw_kbool(j, "write", st->reg_write);
+	jw_kbool(j, "ignored", st->reg_ignored);
+	jw_khex(j, "value", st->reg_value);
+	jw_obj_end(j);
+}
+
 static void json_expectation(jw_t *j, const step_t *st)
 {
 	jw_key(j, "expectation");
@@ -682,30 +700,8 @@ void report_run_json(FILE *out, const scenario_t *s)
 		else
 			jw_null(&j);
 		jw_obj_end(&j);
-		jw_key(&j, "smmu_register");
-		if (st->has_reg && !st->reg_its) {
-			jw_obj(&j);
-			jw_kstr(&j, "smmu", s->platform.smmus[st->reg_smmu].name);
-			jw_khex(&j, "offset", st->reg_offset);
-			jw_kbool(&j, "write", st->reg_write);
-			jw_kbool(&j, "ignored", st->reg_ignored);
-			jw_khex(&j, "value", st->reg_value);
-			jw_obj_end(&j);
-		} else {
-			jw_null(&j);
-		}
-				jw_key(&j, "its_register");
-		if (st->has_reg && st->reg_its) {
-			jw_obj(&j);
-			jw_kstr(&j, "its", s->platform.gic.its[st->reg_smmu].name);
-			jw_khex(&j, "offset", st->reg_offset);
-			jw_kbool(&j, "write", st->reg_write);
-			jw_kbool(&j, "ignored", st->reg_ignored);
-			jw_khex(&j, "value", st->reg_value);
-			jw_obj_end(&j);
-		} else {
-			jw_null(&j);
-		}
+		json_register(&j, s, st, false);
+		json_register(&j, s, st, true);
 		jw_key(&j, "atc");
 		if (st->use_atc) {
 			jw_obj(&j);

@@ -155,7 +155,9 @@ typedef struct event_ref {
 	int pe;
 } event_ref_t;
 
-static uint32_t find_event(exec_t *e, uint32_t devid, uint32_t eventid, event_ref_t *r)
+/* The address of (DeviceID, EventID)'s ITT entry: the device must be mapped and the EventID
+ * within its ITT. */
+static uint32_t ite_addr(exec_t *e, uint32_t devid, uint32_t eventid, uint64_t *pa)
 {
 	uint64_t dte;
 	bool mapped;
@@ -167,7 +169,15 @@ static uint32_t find_event(exec_t *e, uint32_t devid, uint32_t eventid, event_re
 	unsigned bits = (unsigned)FIELD_GET(dte, GITS_DTE_SIZE_F) + 1;
 	if (bits < 32 && eventid >= (1ull << bits))
 		return err(e, ITS_ERR_ID_OOR);
-	r->ite_pa = (FIELD_GET(dte, GITS_DTE_ITT_ADDR) << 8) + (uint64_t)eventid * GITS_ITE_SIZE;
+	*pa = (FIELD_GET(dte, GITS_DTE_ITT_ADDR) << 8) + (uint64_t)eventid * GITS_ITE_SIZE;
+	return CMD_DONE;
+}
+
+static uint32_t find_event(exec_t *e, uint32_t devid, uint32_t eventid, event_ref_t *r)
+{
+	uint32_t st = ite_addr(e, devid, eventid, &r->ite_pa);
+	if (st != CMD_DONE)
+		return st;
 	if (!rd(e, r->ite_pa, &r->ite))
 		return CMD_STALL;
 	if (!FIELD_GET(r->ite, GITS_ITE_VALID))
@@ -242,18 +252,11 @@ static uint32_t execute(exec_t *e, const uint64_t *c)
 			return err(e, ITS_ERR_DEVICE_OOR);
 		if ((uint64_t)icid >= its_collection_limit(its))
 			return err(e, ITS_ERR_COLLECTION_OOR);
-		uint64_t dte;
-		bool mapped;
-		if ((st = read_dte(e, devid, &dte, &mapped)) != CMD_DONE)
+		uint64_t pa;
+		if ((st = ite_addr(e, devid, eventid, &pa)) != CMD_DONE)
 			return st;
-		if (!mapped)
-			return err(e, ITS_ERR_UNMAPPED_DEVICE);
-		unsigned bits = (unsigned)FIELD_GET(dte, GITS_DTE_SIZE_F) + 1;
-		if (bits < 32 && eventid >= (1ull << bits))
-			return err(e, ITS_ERR_ID_OOR);
 		if (!lpi_in_range(its, intid))
 			return err(e, ITS_ERR_PHYSICALID_OOR);
-		uint64_t pa = (FIELD_GET(dte, GITS_DTE_ITT_ADDR) << 8) + (uint64_t)eventid * GITS_ITE_SIZE;
 		uint64_t ite = FIELD_PREP(GITS_ITE_VALID, 1) | FIELD_PREP(GITS_ITE_ICID, icid) |
 			       FIELD_PREP(GITS_ITE_PINTID, intid);
 		if (!wr(e, pa, ite))
