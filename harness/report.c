@@ -192,6 +192,30 @@ void report_topology(FILE *out, const platform_t *p)
 								 : "device",
 			f->regions[i].name,
 			f->regions[i].base, f->regions[i].base + f->regions[i].size - 1);
+	if (p->gic.present) {
+		const platform_gic_t *g = &p->gic;
+		fprintf(out, "interrupt controller: GICv3, %u PEs, SPIs 32..%u, INTID bits %u\n",
+			g->params.pes, 31 + g->params.spis, g->params.id_bits);
+		for (unsigned i = 0; i < g->nits; i++) {
+			fprintf(out, "  ITS %s: DeviceID bits %u, EventID bits %u, %s", g->its[i].name,
+				g->its[i].params.devbits, g->its[i].params.id_bits,
+				g->its[i].params.pta ? "targets by address" : "targets by PE number");
+			for (uint32_t r = 0; r < f->nrcs; r++)
+				if (p->rc_its[r] == (int32_t)i)
+					fprintf(out, "; %s DeviceID = RID + 0x%x", f->rcs[r].name,
+						p->rc_devid_base[r]);
+			fputc('\n', out);
+		}
+		for (unsigned i = 0; i < g->nv2m; i++) {
+			fprintf(out, "  GICv2m %s: SPIs %u..%u, reached by ", g->v2m[i].name,
+				g->v2m[i].spi_base, g->v2m[i].spi_base + g->v2m[i].spi_count - 1);
+			unsigned n = 0;
+			for (uint32_t r = 0; r < f->nrcs && r < 64; r++)
+				if (g->v2m[i].rcs >> r & 1)
+					fprintf(out, "%s%s", n++ ? ", " : "", f->rcs[r].name);
+			fputs(n ? "\n" : "no root complex\n", out);
+		}
+	}
 	for (uint32_t r = 0; r < f->nrcs; r++) {
 		const pcie_rc_t *rc = &f->rcs[r];
 		fprintf(out, "root complex %s: segment %04x, root bus %02x, p2p between root ports %s\n",
