@@ -711,6 +711,8 @@ void scenario_msi(scenario_t *s, step_t *st, uint32_t idx, const tlp_t *t)
 			continue;
 		st->has_msi = true;
 		st->msi_its = true;
+		st->msi_data = data;
+		st->msi_at = at;
 		if (t->address != p->gic.its[i].base + GITS_TRANSLATER ||
 		    (t->length != 2 && t->length != 4)) {
 			st->msi_ctrl = (int)i;
