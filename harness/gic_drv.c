@@ -91,31 +91,6 @@ uint32_t gic_drv_lpi_alloc(gic_drv_t *d, uint32_t n)
 	return 0;
 }
 
-void gic_drv_lpi_release(gic_drv_t *d, uint32_t base, uint32_t n)
-{
-	struct gic_lpi_range *f = realloc(d->free, (d->nfree + 1) * sizeof *f);
-	if (!f)
-		return;
-	d->free = f;
-	uint32_t i = 0;
-	while (i < d->nfree && f[i].base < base)
-		i++;
-	memmove(&f[i + 1], &f[i], (d->nfree - i) * sizeof *f);
-	f[i] = (struct gic_lpi_range){base, n};
-	d->nfree++;
-	/* Merge with the neighbours. */
-	if (i + 1 < d->nfree && f[i].base + f[i].len == f[i + 1].base) {
-		f[i].len += f[i + 1].len;
-		memmove(&f[i + 1], &f[i + 2], (d->nfree - i - 2) * sizeof *f);
-		d->nfree--;
-	}
-	if (i > 0 && f[i - 1].base + f[i - 1].len == f[i].base) {
-		f[i - 1].len += f[i].len;
-		memmove(&f[i], &f[i + 1], (d->nfree - i - 1) * sizeof *f);
-		d->nfree--;
-	}
-}
-
 void gic_drv_lpi_config(gic_drv_t *d, uint32_t intid, bool enable, uint8_t prio)
 {
 	uint8_t b = (uint8_t)((prio & ~3u) | FIELD_PREP(LPI_CFG_GROUP1, 1) |
@@ -202,10 +177,11 @@ void its_cmd_format(char *buf, size_t size, const uint64_t c[4], bool pta)
 	switch (op) {
 	case GITS_CMD_MAPD:
 		if (FIELD_GET(c[2], GITS_CMD2_VALID))
-			snprintf(buf, size, "MAPD DeviceID 0x%x ITT 0x%" PRIx64 " Size %u (%u EventIDs)",
+			snprintf(buf, size, "MAPD DeviceID 0x%x ITT 0x%" PRIx64 " Size %u (%" PRIu64
+					    " EventIDs)",
 				 dev, (uint64_t)(FIELD_GET(c[2], GITS_CMD2_ITT_ADDR) << 8),
 				 (unsigned)FIELD_GET(c[1], GITS_CMD1_SIZE),
-				 1u << (FIELD_GET(c[1], GITS_CMD1_SIZE) + 1));
+				 (uint64_t)(1ull << (FIELD_GET(c[1], GITS_CMD1_SIZE) + 1)));
 		else
 			snprintf(buf, size, "MAPD DeviceID 0x%x V=0 (unmap)", dev);
 		break;

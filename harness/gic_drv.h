@@ -51,9 +51,9 @@ typedef struct gic_drv {
 int gic_drv_init(gic_drv_t *d, gic_t *gic, sim_t *sim, mem_t *mem, physalloc_t *alloc);
 void gic_drv_free(gic_drv_t *d);
 
-/* First-fit LPI range of exactly n INTIDs (0 if none left); and its release. */
+/* First-fit LPI range of exactly n INTIDs (0 if none left). iofab's scenarios never free
+ * vectors, so there is no release. */
 uint32_t gic_drv_lpi_alloc(gic_drv_t *d, uint32_t n);
-void gic_drv_lpi_release(gic_drv_t *d, uint32_t base, uint32_t n);
 /* Writes an LPI's configuration byte (enable, priority) as lpi_update_config() does. */
 void gic_drv_lpi_config(gic_drv_t *d, uint32_t intid, bool enable, uint8_t prio);
 

@@ -312,6 +312,14 @@ bool platform_parse_gic(platform_t *p, const ycur_t *c)
 	ok &= parse_gic_timing(&tm, &g->params);
 	if (!ok)
 		return false;
+	/* One cache per redistributor: keep the host memory they take reasonable. */
+	uint64_t lines = (uint64_t)g->params.lpi_cache.entries * g->params.pes;
+	if (g->params.lpi_cache.entries > 65536 || lines > (1u << 22)) {
+		yerr(&lc, "%u entries in each of %u redistributors' LPI caches is too many (at most "
+			  "65536 each, and 4194304 in all)",
+		     g->params.lpi_cache.entries, g->params.pes);
+		return false;
+	}
 	if (rd.node) {
 		if (!yu64(&rd, &g->params.gicr_base, 0, UINT64_MAX))
 			return false;

@@ -20,6 +20,14 @@ static void ns(char *buf, size_t size, sim_time_t t)
 		snprintf(buf, size, "%" PRIu64 " ns", t / SIM_NS);
 }
 
+/* Time an interrupt waited once it could have been taken: for an enable, an INV, an unmasked
+ * PE or higher priorities. */
+static sim_time_t irq_waited(const gic_delivery_t *d, sim_time_t signal)
+{
+	sim_time_t ready = d->raised_at + d->config + signal;
+	return d->taken_at > ready ? d->taken_at - ready : 0;
+}
+
 static const char *owner_name(const scenario_t *s, uint32_t pe)
 {
 	return s->pe_owner ? s->owners[s->pe_owner[pe]] : "host";
@@ -132,7 +140,7 @@ void report_irq_step_text(FILE *out, const scenario_t *s, const step_t *st)
 		ns(b, sizeof b, dl->taken_at - st->start);
 		ns(c, sizeof c, st->msi_at - st->start);
 		sim_time_t sig = gic_params(s->sys.gic)->signal;
-		sim_time_t waited = dl->taken_at - dl->raised_at - dl->config - sig;
+		sim_time_t waited = irq_waited(dl, sig);
 		fprintf(out, "    interrupt: %s %u taken by PE %u (%s) at t=%s, %s after the write left; "
 			     "[fabric %s",
 			dl->intid >= GIC_LPI_FIRST ? "LPI" : "SPI", dl->intid, dl->pe,
@@ -280,7 +288,7 @@ void report_irq_step_json(jw_t *j, const scenario_t *s, const step_t *st)
 			jw_ku64(j, "configuration", d->config);
 		}
 		jw_ku64(j, "signal", sig);
-		jw_ku64(j, "waited", d->taken_at - d->raised_at - d->config - sig);
+		jw_ku64(j, "waited", irq_waited(d, sig));
 		jw_obj_end(j);
 		jw_ku64(j, "merged", d->merged);
 	}

@@ -1846,6 +1846,15 @@ static void register_access(scenario_t *sc, step_t *st, const tlp_t *t)
 	}
 }
 
+/* Past the IOMMU: the memory map decides where the TLP goes (memory, a register frame, a
+ * doorbell, or back down into a PCIe window). */
+static void reach_host(scenario_t *sc, step_t *st, uint32_t idx, const tlp_t *t)
+{
+	pcie_route_host(&sc->platform.fabric, t, &st->route);
+	register_access(sc, st, t);
+	scenario_msi(sc, st, idx, t);
+}
+
 /* The TLP reaches the root complex's upstream exit: its IOMMU (if the platform has one for
  * that root complex) translates it now, then the memory map decides. */
 static void at_host(sim_t *sim, void *ctx, uint64_t arg)
@@ -1926,9 +1935,7 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 		t.address = x->pa;
 		t.at = TLP_AT_UNTRANSLATED;
 	}
-	pcie_route_host(&p->fabric, &t, &st->route);
-	register_access(sc, st, &t);
-	scenario_msi(sc, st, (uint32_t)arg, &t);
+	reach_host(sc, st, (uint32_t)arg, &t);
 	complete_step(rn, arg);
 }
 
@@ -1986,8 +1993,7 @@ static void stall_resolve(sim_t *sim, void *ctx, uint64_t arg)
 		tlp_t t = st->tlp;
 		t.address = x->pa;
 		t.at = TLP_AT_UNTRANSLATED;
-		pcie_route_host(&sc->platform.fabric, &t, &st->route);
-		register_access(sc, st, &t);
+		reach_host(sc, st, i, &t);
 	} else if (st->resume_retried) { /* retried, and it faulted (or aborted) for good */
 		pcie_route_add_hop(&st->route, PCIE_NONE, rc, PCIE_WHY_IOMMU_RESUME, held);
 		pcie_route_add_hop(&st->route, PCIE_NONE, rc,

@@ -58,7 +58,7 @@ static const char *gic_init(system_t *s, mem_port_t port)
 	const platform_gic_t *g = &s->p->gic;
 	s->gic = gic_create(s->sim, &g->params, port);
 	if (!s->gic)
-		return "the GIC's parameters are inconsistent";
+		return "the GIC could not be created (inconsistent parameters, or out of memory)";
 	if (gic_drv_init(&s->gd, s->gic, s->sim, s->mem, &s->kalloc))
 		return "the kernel's memory pool is too small for the LPI tables";
 	s->its = calloc(g->nits + 1, sizeof *s->its);

@@ -301,6 +301,69 @@ TEST(ScenarioIrq, ARaiseWhileStillPendingIsMerged)
 	EXPECT_NE(r.report().find("interrupt: merged: LPI 8192 was still pending"), std::string::npos);
 }
 
+TEST(ScenarioIrq, AStalledMsiThatSoftwareResumesReachesTheIts)
+{
+	IrqRun r(gic_platform(true), R"(name: s
+platform: p.yaml
+iommu:
+  domains: [ { name: d0, stage: 1, mappings: [ { iova: 0x100000, pa: dram0, size: 64K } ] } ]
+  attach: [ { function: e0, domain: d0, stall: true } ]
+interrupts:
+  vectors: [ { function: e0, count: 1 } ]
+steps:
+  - name: an MSI to an IOVA that is not mapped yet stalls
+    from: e0
+    tlp: { type: MWr, address: 0x300040, length: 4, data: 0 }
+    expect: { interrupt: delivered, intid: 8192, pe: 0 }
+  - do: { map: { domain: d0, iova: 0x300000, pa: its0-doorbell, size: 4K } }
+  - do: { command: { smmu: smmu0, op: RESUME, function: e0, stag: 0, action: retry } }
+  - do: { sync: smmu0 }
+)");
+	ASSERT_TRUE(r.loaded) << r.errors;
+	EXPECT_TRUE(r.step(0).met) << r.step(0).mismatch;
+	EXPECT_TRUE(r.step(0).stalled);
+	EXPECT_GT(r.step(0).delivery.taken_at, r.step(2).start);
+}
+
+TEST(ScenarioIrq, AnLpiMovedOnItsWayIsLookedUpAtItsNewRedistributor)
+{
+	IrqRun r(gic_platform(false), header(kVectors) + R"(  - { from: e0, msi: 1, expect: { pe: 1 } }
+  - name: PE 1 caches LPI 8193's byte; e0's vector 0 (LPI 8192) goes to PE 2
+    at_ns: 5000
+    do: { its_command: { its: its0, op: MOVI, device: e0, event: 0, icid: 2, sync: 0 } }
+  - name: raised toward PE 2, where the byte is not cached
+    at_ns: 10000
+    from: e0
+    msi: 0
+  - name: moved to PE 3 while on its way
+    do: { its_command: { its: its0, op: MOVI, device: e0, event: 0, icid: 3 } }
+)");
+	ASSERT_TRUE(r.loaded) << r.errors;
+	ASSERT_TRUE(r.step(2).delivered);
+	const gic_delivery_t &d = r.step(2).delivery;
+	EXPECT_EQ(d.pe, 3u);
+	// The parts still add up: the lookup counted is PE 3's.
+	sim_time_t sig = gic_params(r.s.sys.gic)->signal;
+	EXPECT_GE(d.taken_at, d.raised_at + d.config + sig);
+	EXPECT_EQ(r.report().find("waited 1844"), std::string::npos);
+}
+
+TEST(ScenarioIrq, TheItsForgetsCachedEntriesWhenItsTablesMove)
+{
+	// No SMMU: e1's DMA reaches the ITS's registers.
+	IrqRun r(gic_platform(false), header(kVectors) + R"(  - { from: e0, msi: 0, expect: { interrupt: delivered } }
+  - { from: e1, tlp: { type: MWr, address: its0, length: 4, data: 0 } }
+  - { from: e1, tlp: { type: MWr, address: its0 + 0x100, length: 8, data: 0 } }
+  - { from: e1, tlp: { type: MWr, address: its0, length: 4, data: 1 } }
+  - { from: e0, at_ns: 5000, msi: 0, expect: { interrupt: dropped, interrupt_error: device-out-of-range } }
+  - do: { its_command: { its: its0, op: INT, device: e0, event: 0 } }
+    expect: { its_error: INT_DEVICE_OOR }
+)");
+	ASSERT_TRUE(r.loaded) << r.errors;
+	EXPECT_TRUE(r.step(4).met) << r.step(4).mismatch;
+	EXPECT_TRUE(r.step(5).met) << r.step(5).mismatch;
+}
+
 TEST(ScenarioIrq, JsonCarriesTheInterruptPathAndCommands)
 {
 	IrqRun r(gic_platform(false), header(kVectors) + "  - { from: e0, msi: 0 }\n");
@@ -378,6 +441,9 @@ TEST(ScenarioIrqErrors, GicSection)
 		  "platform.yaml:8:83: gic.its[0].device_ids[1].base: DeviceIDs [0x8000-0x17fff] of "
 		  "root complex 'rc1' overlap those of root complex 'rc0' (give each a base 0x10000 "
 		  "apart)\n");
+	EXPECT_EQ(platform_errors(gic_platform(false, "  lpi_cache: { entries: 131072, ways: 4 }\n")),
+		  "platform.yaml:12:14: gic.lpi_cache: 131072 entries in each of 4 redistributors' "
+		  "LPI caches is too many (at most 65536 each, and 4194304 in all)\n");
 	std::string rc = gic_platform(false);
 	rc.replace(rc.find("base: 0x30040000 }"), 18,
 		   "base: 0x30040000, device_ids: [ { rc: rcX } ] }");

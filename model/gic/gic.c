@@ -530,8 +530,9 @@ bool gic_lpi_pending(gic_t *g, uint32_t pe, uint32_t intid)
 	return g->mem.read(g->mem.ctx, pa, &b, 1) == MEM_OK && (b >> (intid % 8) & 1);
 }
 
-/* Re-reads a pending LPI's configuration (after INV, INVALL or a move). */
-static void lpi_eval(gic_t *g, uint32_t pe, gic_pend_t *q)
+/* Re-reads a pending LPI's configuration (after INV, INVALL or a move); returns the lookup's
+ * duration. */
+static sim_time_t lpi_eval(gic_t *g, uint32_t pe, gic_pend_t *q)
 {
 	uint8_t cfg = 0;
 	sim_time_t t, now = sim_now(g->sim);
@@ -546,6 +547,7 @@ static void lpi_eval(gic_t *g, uint32_t pe, gic_pend_t *q)
 	if (!en)
 		q->pending_at = SIM_TIME_MAX;
 	q->enabled = en;
+	return t;
 }
 
 gic_raise_t gic_lpi_raise(gic_t *g, uint32_t pe, uint32_t intid, uint64_t tag, sim_time_t at,
@@ -662,7 +664,9 @@ bool gic_lpi_move(gic_t *g, uint32_t from, uint32_t to, uint32_t intid)
 	*q = copy;
 	q->enabled = false; /* the destination's view of its configuration */
 	q->pending_at = SIM_TIME_MAX;
-	lpi_eval(g, to, q);
+	sim_time_t t = lpi_eval(g, to, q);
+	if (sim_now(g->sim) <= copy.raised_at)
+		q->config = t; /* still on its way: it arrives at the destination instead */
 	reschedule(g, to);
 	return true;
 }

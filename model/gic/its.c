@@ -192,7 +192,7 @@ its_tbl_t its_cte_addr(its_t *its, uint32_t icid, uint64_t *pa)
 	if ((uint64_t)icid >= its_collection_limit(its))
 		return ITS_TBL_OOR;
 	if (icid < its->p.hcc)
-		return ITS_TBL_NO_L2; /* held in the ITS */
+		return ITS_TBL_HW;
 	*pa = (its->baser[1] & FIELD_MASK(GITS_BASER_ADDR)) +
 	      (uint64_t)(icid - its->p.hcc) * GITS_CTE_SIZE;
 	return ITS_TBL_OK;
@@ -203,7 +203,7 @@ bool its_read_cte(its_t *its, uint32_t icid, uint64_t *cte, uint64_t *pa, uint32
 	*cte = 0;
 	*pa = 0;
 	switch (its_cte_addr(its, icid, pa)) {
-	case ITS_TBL_NO_L2:
+	case ITS_TBL_HW:
 		*cte = its->hw_cte[icid];
 		return true;
 	case ITS_TBL_OK:
@@ -332,9 +332,12 @@ void its_mmio_write(its_t *its, uint32_t off, uint64_t v, unsigned size)
 		if (enabled(its))
 			break;
 		unsigned n = (reg - GITS_BASER(0)) / 8;
-		uint64_t b = its->baser[n];
+		uint64_t b = its->baser[n], old = its->baser[n];
 		write64(&b, off, reg, v, size);
 		its->baser[n] = baser_write(its, its->baser[n], b, n == 0);
+		/* Tables elsewhere: nothing cached from the old ones may be used. */
+		if (its->baser[n] != old)
+			its->engine->invalidate(its, ITS_INV_ALL, 0, 0);
 		break;
 	}
 	default:

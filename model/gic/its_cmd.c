@@ -237,7 +237,7 @@ static uint32_t execute(exec_t *e, const uint64_t *c)
 		uint64_t cte = valid ? FIELD_PREP(GITS_CTE_VALID, 1) | FIELD_PREP(GITS_CTE_RDBASE, rdbase)
 				     : 0;
 		uint64_t pa;
-		if (its_cte_addr(its, icid, &pa) == ITS_TBL_NO_L2)
+		if (its_cte_addr(its, icid, &pa) == ITS_TBL_HW)
 			its->hw_cte[icid] = cte;
 		else if (!wr(e, pa, cte))
 			return CMD_STALL;

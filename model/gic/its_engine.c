@@ -21,8 +21,8 @@ static void translate(its_t *its, uint32_t devid, uint32_t eventid, its_xlate_t 
 	uint32_t reads = 0;
 	x->status = ITS_OK;
 	uint64_t ite = 0, cte = 0, pa = 0;
-	if (its->p.devbits < 32 && devid >= (1ull << its->p.devbits)) {
-		x->status = ITS_DEVICE_OOR;
+	if ((uint64_t)devid >= its_device_limit(its)) {
+		x->status = ITS_DEVICE_OOR; /* beyond Devbits or the device table */
 		goto out;
 	}
 	uint64_t ek[CACHE_KEY_WORDS] = {devid, eventid};
@@ -44,7 +44,8 @@ static void translate(its_t *its, uint32_t devid, uint32_t eventid, its_xlate_t 
 		} else {
 			switch (its_dte_addr(its, devid, &pa, &reads)) {
 			case ITS_TBL_OOR: x->status = ITS_DEVICE_OOR; goto out;
-			case ITS_TBL_NO_L2: x->status = ITS_UNMAPPED_DEVICE; goto out;
+			case ITS_TBL_NO_L2:
+			case ITS_TBL_HW: x->status = ITS_UNMAPPED_DEVICE; goto out;
 			case ITS_TBL_ABORT: x->status = ITS_TABLE_ABORT; goto out;
 			case ITS_TBL_OK: break;
 			}
@@ -143,6 +144,11 @@ static void invalidate(its_t *its, its_inval_kind_t kind, uint32_t id, uint32_t 
 		break;
 	case ITS_INV_COLLECTION:
 		cache_invalidate(&its->col_cache, matches, &m);
+		break;
+	case ITS_INV_ALL:
+		cache_flush(&its->dev_cache);
+		cache_flush(&its->evt_cache);
+		cache_flush(&its->col_cache);
 		break;
 	}
 }

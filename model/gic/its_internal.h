@@ -10,6 +10,7 @@ typedef enum its_tbl {
 	ITS_TBL_OK,
 	ITS_TBL_OOR,       /* the ID is beyond the table (or the ID width) */
 	ITS_TBL_NO_L2,     /* two-level table: the level-1 entry is not valid */
+	ITS_TBL_HW,        /* a collection held in the ITS itself (GITS_TYPER.HCC) */
 	ITS_TBL_ABORT      /* memory fault */
 } its_tbl_t;
 
@@ -17,7 +18,8 @@ typedef enum its_tbl {
 typedef enum its_inval_kind {
 	ITS_INV_DEVICE,     /* a device's entry and all its events (MAPD) */
 	ITS_INV_EVENT,      /* one event (MAPTI, MAPI, MOVI, DISCARD) */
-	ITS_INV_COLLECTION  /* one collection (MAPC) */
+	ITS_INV_COLLECTION, /* one collection (MAPC) */
+	ITS_INV_ALL         /* everything: the tables moved (GITS_BASER<n> written) */
 } its_inval_kind_t;
 
 typedef struct its_engine_ops {
@@ -58,7 +60,7 @@ uint64_t its_collection_limit(const its_t *its);
 
 /* Address of a device table entry (creating nothing); *reads counts the level-1 read. */
 its_tbl_t its_dte_addr(its_t *its, uint32_t devid, uint64_t *pa, uint32_t *reads);
-/* Address of a collection table entry; false when held in the ITS (hw_cte) or beyond. */
+/* Address of a collection table entry; ITS_TBL_HW when held in the ITS (hw_cte). */
 its_tbl_t its_cte_addr(its_t *its, uint32_t icid, uint64_t *pa);
 
 /* Entry reads and writes through the memory port (counted in the stats). */
