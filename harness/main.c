@@ -13,6 +13,9 @@
 #include "platform.h"
 #include "report.h"
 #include "scenario.h"
+#include "testrun.h"
+
+#include <unistd.h>
 
 #define IOFAB_VERSION "0.1.0"
 
@@ -29,6 +32,9 @@ static void usage(FILE *out)
 	      "        the enumerated topology: bus numbers, windows, BARs, ACS\n"
 	      "  run SCENARIO.yaml [--json FILE]\n"
 	      "        run a scenario; exit 0 when every expectation holds, 1 when one does not\n"
+	      "  test PATH... [-j N] [--junit FILE]\n"
+	      "        run every scenario under the paths (directories recursively), N at a\n"
+	      "        time; one line each; exit 0 when all pass, 1 when one fails, 2 on bad input\n"
 	      "  version\n"
 	      "\n"
 	      "Bad input exits with status 2 and messages of the form FILE:LINE:COL: what is wrong.\n"
@@ -174,6 +180,47 @@ static int cmd_run(int argc, char **argv)
 	return not_met ? EXIT_MISMATCH : EXIT_OK;
 }
 
+static int cmd_test(int argc, char **argv)
+{
+	const char *junit = NULL;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned jobs = cpus > 0 ? (unsigned)cpus : 1;
+	char **paths = calloc((size_t)argc + 1, sizeof *paths);
+	int n = 0;
+	if (!paths)
+		return EXIT_BAD_INPUT;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--jobs")) {
+			char *end;
+			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+			if (i + 1 >= argc || *end || v < 1 || v > 256) {
+				free(paths);
+				return bad_usage("%s needs a number of jobs from 1 to 256", argv[i]);
+			}
+			jobs = (unsigned)v;
+			i++;
+		} else if (!strcmp(argv[i], "--junit")) {
+			if (++i >= argc) {
+				free(paths);
+				return bad_usage("%s needs a file name", "--junit");
+			}
+			junit = argv[i];
+		} else if (argv[i][0] == '-') {
+			free(paths);
+			return bad_usage("unknown option '%s' for 'test'", argv[i]);
+		} else {
+			paths[n++] = argv[i];
+		}
+	}
+	if (!n) {
+		free(paths);
+		return bad_usage("%s: missing a scenario file or directory", "test");
+	}
+	int status = testrun(paths, n, jobs, junit, stdout);
+	free(paths);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -187,6 +234,8 @@ int main(int argc, char **argv)
 		return cmd_topo(argc - 2, argv + 2);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(cmd, "test"))
+		return cmd_test(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("iofab %s\n", IOFAB_VERSION);
 		return EXIT_OK;

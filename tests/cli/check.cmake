@@ -1,6 +1,7 @@
 # Runs one iofab command line and checks what a user would notice: the exit status, stdout
 # (against a golden file), a substring of stderr, and that no output file was left behind.
 #   -DCMD="iofab|arg|arg"  (| separates arguments)  -DEXIT=N  [-DSTDOUT=golden]  [-DSTDERR_HAS=text]  [-DNO_FILE=path]
+#   [-DSTDOUT_HAS=text]  (a substring of stdout)
 #   [-DFILE=path -DFILE_HAS=text]  (an output file exists and contains text)
 #   [-DSAME_AS_RERUN=1]  (run twice; stdout must be byte-identical)
 string(REPLACE "|" ";" CMD "${CMD}")
@@ -13,6 +14,12 @@ if(DEFINED STDOUT)
   if(NOT out STREQUAL want)
     file(WRITE "${STDOUT}.actual" "${out}")
     message(FATAL_ERROR "stdout differs from ${STDOUT} (actual output in ${STDOUT}.actual)")
+  endif()
+endif()
+if(DEFINED STDOUT_HAS)
+  string(FIND "${out}" "${STDOUT_HAS}" pos)
+  if(pos EQUAL -1)
+    message(FATAL_ERROR "stdout lacks '${STDOUT_HAS}':\n${out}")
   endif()
 endif()
 if(DEFINED STDERR_HAS)

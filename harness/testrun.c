@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * testrun.c — `iofab test`: every scenario under some paths, run against its expectations,
+ * several at a time, with one line per scenario (in path order, whatever order they finish
+ * in), an optional JUnit XML report, and an exit status a CI pipeline can act on.
+ *
+ * Each scenario runs in a child process (a crash or a leak in one cannot touch another); the
+ * child sends its result back through a pipe as a small fixed record.
+ */
+#include "testrun.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "scenario.h"
+
+enum { RES_PASS, RES_FAIL, RES_BAD };
+
+typedef struct result {
+	int kind;
+	uint32_t steps, met, not_met;
+	char message[1024]; /* the first mismatch, or the first error */
+} result_t;
+
+typedef struct job {
+	char *path;
+	pid_t pid;
+	int fd;
+	bool done;
+	result_t r;
+} job_t;
+
+typedef struct list {
+	char **v;
+	size_t n, cap;
+} list_t;
+
+static bool push(list_t *l, const char *s)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		char **n = realloc(l->v, cap * sizeof *n);
+		if (!n)
+			return false;
+		l->v = n;
+		l->cap = cap;
+	}
+	return (l->v[l->n++] = strdup(s)) != NULL;
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* Adds the scenarios under path (a file, or a directory searched recursively). */
+static bool collect(list_t *l, const char *path, char *err, size_t errsize)
+{
+	struct stat st;
+	if (stat(path, &st)) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return push(l, path);
+	DIR *d = opendir(path);
+	if (!d) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	bool ok = true;
+	struct dirent *e;
+	while (ok && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		size_t n = strlen(path) + strlen(e->d_name) + 2;
+		char *sub = malloc(n);
+		if (!sub) {
+			ok = false;
+			break;
+		}
+		snprintf(sub, n, "%s%s%s", path, has_suffix(path, "/") ? "" : "/", e->d_name);
+		struct stat ss;
+		if (!stat(sub, &ss) && S_ISDIR(ss.st_mode))
+			ok = collect(l, sub, err, errsize);
+		else if (has_suffix(e->d_name, ".yaml") || has_suffix(e->d_name, ".yml"))
+			ok = push(l, sub);
+		free(sub);
+	}
+	closedir(d);
+	return ok;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The child: loads and runs one scenario, and describes the outcome. */
+static void run_one(const char *path, result_t *r)
+{
+	memset(r, 0, sizeof *r);
+	yerrs_t errs = {0};
+	scenario_t s;
+	if (!scenario_load(&s, path, &errs)) {
+		r->kind = RES_BAD;
+		snprintf(r->message, sizeof r->message, "%s%s",
+			 errs.n ? errs.msgs[0] : "cannot load the scenario",
+			 errs.n + errs.dropped > 1 ? " (and more)" : "");
+		yerrs_free(&errs);
+		return;
+	}
+	if (!scenario_run(&s)) {
+		r->kind = RES_BAD;
+		snprintf(r->message, sizeof r->message, "out of memory");
+		scenario_free(&s);
+		return;
+	}
+	uint32_t none;
+	scenario_tally(&s, &r->met, &r->not_met, &none);
+	r->steps = s.nsteps;
+	r->kind = r->not_met ? RES_FAIL : RES_PASS;
+	for (uint32_t i = 0; i < s.nsteps && r->kind == RES_FAIL; i++) {
+		const step_t *st = &s.steps[i];
+		if (st->act_failed || (st->expect.present && !st->met)) {
+			snprintf(r->message, sizeof r->message, "step %u '%s' (line %u): %s", i + 1,
+				 st->name, st->line,
+				 st->act_failed ? st->act_detail : st->mismatch);
+			break;
+		}
+	}
+	scenario_free(&s);
+}
+
+static bool start(job_t *j)
+{
+	int fds[2];
+	if (pipe(fds))
+		return false;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return false;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		result_t r;
+		run_one(j->path, &r);
+		const char *p = (const char *)&r;
+		size_t left = sizeof r;
+		while (left) {
+			ssize_t w = write(fds[1], p, left);
+			if (w <= 0)
+				_exit(3);
+			p += w;
+			left -= (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	j->pid = pid;
+	j->fd = fds[0];
+	return true;
+}
+
+/* Reads a finished child's record (a child that died without one crashed). */
+static void finish(job_t *j, int status)
+{
+	char *p = (char *)&j->r;
+	size_t got = 0;
+	while (got < sizeof j->r) {
+		ssize_t n = read(j->fd, p + got, sizeof j->r - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(j->fd);
+	if (got != sizeof j->r) {
+		memset(&j->r, 0, sizeof j->r);
+		j->r.kind = RES_BAD;
+		if (WIFSIGNALED(status))
+			snprintf(j->r.message, sizeof j->r.message,
+				 "iofab crashed running it (signal %d): please report this", WTERMSIG(status));
+		else
+			snprintf(j->r.message, sizeof j->r.message, "the run ended without a result");
+	}
+	j->done = true;
+}
+
+static void print_line(FILE *out, const job_t *j)
+{
+	static const char *const tag[] = {"PASS ", "FAIL ", "ERROR"};
+	fprintf(out, "%s %s", tag[j->r.kind], j->path);
+	if (j->r.kind == RES_PASS)
+		fprintf(out, "  (%u step%s, %u expectation%s met)\n", j->r.steps,
+			j->r.steps == 1 ? "" : "s", j->r.met, j->r.met == 1 ? "" : "s");
+	else
+		fprintf(out, "  %s\n", j->r.message);
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, f);
+			break;
+		}
+	}
+}
+
+static bool write_junit(const char *path, const job_t *jobs, size_t n, size_t failed,
+			size_t bad)
+{
+	size_t len = strlen(path) + 8;
+	char *tmp = malloc(len);
+	if (!tmp)
+		return false;
+	snprintf(tmp, len, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		free(tmp);
+		return false;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	fprintf(f, "<testsuites>\n  <testsuite name=\"iofab\" tests=\"%zu\" failures=\"%zu\" "
+		   "errors=\"%zu\">\n",
+		n, failed, bad);
+	for (size_t i = 0; i < n; i++) {
+		const job_t *j = &jobs[i];
+		fputs("    <testcase classname=\"iofab.scenario\" name=\"", f);
+		xml_text(f, j->path);
+		fputs("\"", f);
+		if (j->r.kind == RES_PASS) {
+			fputs("/>\n", f);
+			continue;
+		}
+		fprintf(f, ">\n      <%s message=\"", j->r.kind == RES_FAIL ? "failure" : "error");
+		xml_text(f, j->r.message);
+		fprintf(f, "\"/>\n    </testcase>\n");
+	}
+	fprintf(f, "  </testsuite>\n</testsuites>\n");
+	bool ok = !ferror(f);
+	ok &= fclose(f) == 0;
+	ok = ok && rename(tmp, path) == 0;
+	if (!ok)
+		remove(tmp);
+	free(tmp);
+	return ok;
+}
+
+int testrun(char **paths, int npaths, unsigned jobs, const char *junit, FILE *out)
+{
+	list_t files = {0};
+	char err[512];
+	for (int i = 0; i < npaths; i++)
+		if (!collect(&files, paths[i], err, sizeof err)) {
+			fprintf(stderr, "iofab: %s\n", err);
+			for (size_t k = 0; k < files.n; k++)
+				free(files.v[k]);
+			free(files.v);
+			return 2;
+		}
+	if (!files.n) {
+		fprintf(stderr, "iofab: no scenario (*.yaml) under %s%s\n", paths[0],
+			npaths > 1 ? " and the other paths" : "");
+		free(files.v);
+		return 2;
+	}
+	qsort(files.v, files.n, sizeof *files.v, cmp);
+	job_t *js = calloc(files.n + 1, sizeof *js);
+	if (!js) {
+		fputs("iofab: out of memory\n", stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < files.n; i++)
+		js[i].path = files.v[i];
+	size_t next = 0, printed = 0, running = 0, failed = 0, bad = 0;
+	if (!jobs)
+		jobs = 1;
+	while (printed < files.n) {
+		while (next < files.n && running < jobs) {
+			if (!start(&js[next])) {
+				js[next].done = true;
+				js[next].r.kind = RES_BAD;
+				snprintf(js[next].r.message, sizeof js[next].r.message,
+					 "cannot start a process for it");
+			} else {
+				running++;
+			}
+			next++;
+		}
+		if (running) {
+			int status;
+			pid_t pid = wait(&status);
+			for (size_t i = 0; pid > 0 && i < next; i++)
+				if (!js[i].done && js[i].pid == pid) {
+					finish(&js[i], status);
+					running--;
+				}
+		}
+		/* In path order: a line is printed once every earlier scenario has finished. */
+		while (printed < next && js[printed].done) {
+			print_line(out, &js[printed]);
+			failed += js[printed].r.kind == RES_FAIL;
+			bad += js[printed].r.kind == RES_BAD;
+			printed++;
+		}
+		fflush(out);
+	}
+	fprintf(out, "\n%zu scenario%s: %zu passed, %zu failed, %zu with errors\n", files.n,
+		files.n == 1 ? "" : "s", files.n - failed - bad, failed, bad);
+	int status = bad ? 2 : failed ? 1 : 0;
+	if (junit && !write_junit(junit, js, files.n, failed, bad)) {
+		fprintf(stderr, "iofab: cannot write %s\n", junit);
+		status = 2;
+	}
+	for (size_t k = 0; k < files.n; k++)
+		free(files.v[k]);
+	free(files.v);
+	free(js);
+	return status;
+}
