@@ -28,6 +28,9 @@ static void usage(FILE *out)
 	      "commands:\n"
 	      "  groups PLATFORM.yaml [--format text|json] [--explain]\n"
 	      "        IOMMU groups as Linux forms them, one sysfs path per function\n"
+	      "  resv PLATFORM.yaml\n"
+	      "        each IOMMU group's reserved regions, as in /sys/kernel/iommu_groups/N/\n"
+	      "        reserved_regions\n"
 	      "  topo PLATFORM.yaml\n"
 	      "        the enumerated topology: bus numbers, windows, BARs, ACS\n"
 	      "  run SCENARIO.yaml [--json FILE]\n"
@@ -101,6 +104,27 @@ static int cmd_groups(int argc, char **argv)
 	}
 	groups_free(&g);
 	platform_free(&p);
+	return EXIT_OK;
+}
+
+static int cmd_resv(int argc, char **argv)
+{
+	if (argc != 1 || argv[0][0] == '-')
+		return bad_usage("%s: expected exactly one PLATFORM.yaml", "resv");
+	yerrs_t errs = {0};
+	platform_t p;
+	if (!platform_load(&p, argv[0], &errs))
+		return print_errors(&errs);
+	iommu_groups_t g;
+	bool ok = groups_compute(&p, &g);
+	ok = ok && report_resv_text(stdout, &p, &g);
+	if (ok)
+		groups_free(&g);
+	platform_free(&p);
+	if (!ok) {
+		fputs("iofab: out of memory\n", stderr);
+		return EXIT_BAD_INPUT;
+	}
 	return EXIT_OK;
 }
 
@@ -230,6 +254,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "groups"))
 		return cmd_groups(argc - 2, argv + 2);
+	if (!strcmp(cmd, "resv"))
+		return cmd_resv(argc - 2, argv + 2);
 	if (!strcmp(cmd, "topo"))
 		return cmd_topo(argc - 2, argv + 2);
 	if (!strcmp(cmd, "run"))

@@ -961,7 +961,7 @@ bool platform_load_node(platform_t *p, const ycur_t *root, const ycur_t *kernel_
 		goto out;
 	static const char *const keys[] = {"name",   "description", "enumeration",	  "kernel",
 					   "quirks", "timing",	    "memory", "root_complexes",
-					   "smmus",  "gic",	    NULL};
+					   "smmus",  "gic",	    "reserved_regions", NULL};
 	ok &= ykeys(root, keys);
 	ycur_t nm = yneed(root, "name"), desc = yget(root, "description"),
 	       en = yget(root, "enumeration"), rcs = yneed(root, "root_complexes");
@@ -1200,6 +1200,11 @@ bool platform_load_node(platform_t *p, const ycur_t *root, const ycur_t *kernel_
 			ok = false;
 			goto out;
 		}
+		ycur_t rv = yget(root, "reserved_regions");
+		if (rv.node && !platform_parse_resv(p, &rv)) {
+			ok = false;
+			goto out;
+		}
 	}
 
 	/* Quirks state hardware isolation; the ACS Control bits the file gives are firmware's. */
@@ -1276,6 +1281,9 @@ void platform_free(platform_t *p)
 	free(p->gic.v2m);
 	free(p->rc_its);
 	free(p->rc_devid_base);
+	for (uint32_t i = 0; i < p->nresv; i++)
+		free(p->resv[i].fns);
+	free(p->resv);
 	memset(p, 0, sizeof *p);
 }
 

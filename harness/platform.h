@@ -86,6 +86,17 @@ typedef struct platform_gic {
 	unsigned nv2m;
 } platform_gic_t;
 
+/* A reserved IOVA region the platform declares (as an IORT RMR node or a device tree's
+ * iommu-addresses do): for the functions listed, or all of them (nfns = 0). */
+typedef struct platform_resv {
+	char name[PCIE_NAME_MAX];
+	uint64_t base, size;
+	int type;         /* resv_type_t: direct, direct-relaxable or reserved */
+	int32_t *fns;
+	uint32_t nfns;
+	unsigned line;
+} platform_resv_t;
+
 typedef struct platform {
 	char name[PCIE_NAME_MAX];
 	char *description;
@@ -102,6 +113,8 @@ typedef struct platform {
 	platform_gic_t gic;
 	int32_t *rc_its;          /* per root complex: the ITS its MSIs are allocated from, or -1 */
 	uint32_t *rc_devid_base;  /* per root complex: ITS DeviceID = RID + this */
+	platform_resv_t *resv;    /* reserved_regions */
+	uint32_t nresv;
 } platform_t;
 
 /* Loads and enumerates a platform file. On any error, records messages in errs, leaves *p
@@ -121,6 +134,8 @@ void platform_free(platform_t *p);
 
 /* Parses the `smmus:` section (harness/platform_smmu.c); root complexes must be loaded. */
 bool platform_parse_smmus(platform_t *p, const ycur_t *c);
+/* Parses `reserved_regions:` (harness/platform_resv.c), after the root complexes. */
+bool platform_parse_resv(platform_t *p, const ycur_t *c);
 /* Parses the `gic:` section (harness/platform_gic.c), after the SMMUs. */
 bool platform_parse_gic(platform_t *p, const ycur_t *c);
 /* Cache geometry {entries, ways, replacement} (shared by the SMMU and GIC sections). */

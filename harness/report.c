@@ -2,6 +2,7 @@
 /* report.c — see report.h. */
 #include "report.h"
 #include "report_irq.h"
+#include "resv.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -59,6 +60,21 @@ void report_groups_warnings(FILE *out, const platform_t *p, const iommu_groups_t
 			"by %s (%s) through the same DMA alias; it has no IOMMU group\n",
 			a, p->fabric.funcs[r->func].name, r->sid, b, p->fabric.funcs[r->holder].name);
 	}
+}
+
+bool report_resv_text(FILE *out, const platform_t *p, const iommu_groups_t *g)
+{
+	for (uint32_t grp = 0; grp < g->n; grp++) {
+		resv_list_t l = {0};
+		if (!resv_of_group(p, g, grp, &l))
+			return false;
+		for (uint32_t i = 0; i < l.n; i++)
+			fprintf(out, "/sys/kernel/iommu_groups/%u/reserved_regions:0x%016" PRIx64
+				     " 0x%016" PRIx64 " %s\n",
+				grp, l.v[i].start, l.v[i].end, resv_type_name(l.v[i].type));
+		resv_free(&l);
+	}
+	return true;
 }
 
 void report_groups_json(FILE *out, const platform_t *p, const iommu_groups_t *g)

@@ -21,6 +21,11 @@ void report_groups_json(FILE *out, const platform_t *p, const iommu_groups_t *g)
 /* Warnings a user should see next to the group list (refused StreamIDs), one per line. */
 void report_groups_warnings(FILE *out, const platform_t *p, const iommu_groups_t *g);
 
+/* Each group's reserved regions, as `grep . /sys/kernel/iommu_groups/N/reserved_regions`
+ * prints them: "/sys/kernel/iommu_groups/N/reserved_regions:0x%016llx 0x%016llx TYPE". false
+ * when out of memory. */
+bool report_resv_text(FILE *out, const platform_t *p, const iommu_groups_t *g);
+
 /* The enumerated tree: BDFs, kinds, IDs, bus ranges, windows, BARs and ACS. */
 void report_topology(FILE *out, const platform_t *p);
 

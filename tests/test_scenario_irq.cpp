@@ -483,7 +483,7 @@ TEST(ScenarioIrqErrors, InterruptsSection)
 							    "xgic:"),
 				  header(kVectors) + "  - { from: e0, msi: 0 }\n"),
 		  "p.yaml:4:1: xgic: unknown key 'xgic' (expected one of: name, description, enumeration, "
-		  "kernel, quirks, timing, memory, root_complexes, smmus, gic)\n"
+		  "kernel, quirks, timing, memory, root_complexes, smmus, gic, reserved_regions)\n"
 		  "s.yaml:2:11: platform: the platform 'p.yaml' has errors (above)\n");
 }
 
