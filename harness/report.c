@@ -513,10 +513,66 @@ static void describe_action(FILE *out, const scenario_t *s, const step_t *st)
 		fprintf(out, " -- FAILED: %s", st->act_detail);
 }
 
+/* Who owns what, and what the assignment checks decided. */
+static void print_owners(FILE *out, const scenario_t *s)
+{
+	const platform_t *p = &s->platform;
+	if (s->nowners <= 1 && !s->nassigns)
+		return;
+	fputs("\nowners:\n", out);
+	for (unsigned o = 1; o < s->nowners; o++) {
+		const vm_t *vm = &s->vms[o];
+		fprintf(out, "  %s:", s->owners[o]);
+		for (unsigned k = 0; k < vm->nram; k++)
+			fprintf(out, "%s RAM GPA [0x%" PRIx64 "-0x%" PRIx64 "] at 0x%" PRIx64,
+				k ? "," : "", vm->ram[k].gpa, vm->ram[k].gpa + vm->ram[k].size - 1,
+				vm->ram[k].hpa);
+		unsigned n = 0;
+		for (uint32_t pe = 0; s->pe_owner && pe < p->gic.params.pes; pe++)
+			if (s->pe_owner[pe] == o)
+				fprintf(out, "%s%u", n++ ? ", " : "; vCPUs on PEs ", pe);
+		fputc('\n', out);
+	}
+	for (uint32_t i = 0; i < s->nassigns; i++) {
+		const assignment_t *a = &s->assigns[i];
+		char bdf[16];
+		platform_bdf(p, a->fn, bdf, sizeof bdf);
+		fprintf(out, "  assign %s (%s, group %d) to %s: ", p->fabric.funcs[a->fn].name, bdf,
+			s->have_groups ? s->groups.of[a->fn] : -1, s->owners[a->owner]);
+		if (a->refused)
+			fprintf(out, "REFUSED (%s): %s", refusal_token(a->refused), a->why);
+		else
+			fprintf(out, "accepted%s", a->unsafe_msi ? " (allow_unsafe_interrupts: its MSIs "
+								   "are not isolated)"
+								 : "");
+		if (a->expect >= 0 && a->expect != (int)a->refused)
+			fprintf(out, " -- expectation NOT MET: expected %s",
+				refusal_token((refusal_t)a->expect));
+		fputc('\n', out);
+	}
+}
+
+/* Violations first: every broken invariant, by step. */
+static void print_violations(FILE *out, const scenario_t *s)
+{
+	unsigned n = 0;
+	for (uint32_t i = 0; i < s->nsteps; i++)
+		n += s->steps[i].nviol;
+	if (!n && s->nowners <= 1)
+		return;
+	fprintf(out, "\nisolation: %u violation%s\n", n, n == 1 ? "" : "s");
+	for (uint32_t i = 0; i < s->nsteps; i++)
+		for (unsigned k = 0; k < s->steps[i].nviol; k++)
+			fprintf(out, "  [%u] %s: %s\n", i + 1, inv_token(s->steps[i].viol[k].kind),
+				s->steps[i].viol[k].text);
+}
+
 void report_run_text(FILE *out, const scenario_t *s)
 {
 	const platform_t *p = &s->platform;
 	fprintf(out, "scenario %s (%s) on platform %s\n", s->name, s->file, p->name);
+	print_violations(out, s);
+	print_owners(out, s);
 	report_irq_setup_text(out, s);
 	for (uint32_t i = 0; i < s->nsteps; i++) {
 		const step_t *st = &s->steps[i];
@@ -563,6 +619,9 @@ void report_run_text(FILE *out, const scenario_t *s)
 		describe_end(out, s, st);
 		fprintf(out, "; %s\n", lat);
 		report_irq_step_text(out, s, st);
+		for (unsigned k = 0; k < st->nviol; k++)
+			fprintf(out, "    VIOLATION (%s): %s\n", inv_token(st->viol[k].kind),
+				st->viol[k].text);
 		if (!st->expect.present)
 			fputs("    expectation: none\n", out);
 		else if (st->met)
@@ -756,6 +815,15 @@ void report_run_json(FILE *out, const scenario_t *s)
 		jw_key(&j, "route");
 		json_route(&j, s, &st->route);
 		report_irq_step_json(&j, s, st);
+		jw_key(&j, "violations");
+		jw_arr(&j);
+		for (unsigned k = 0; k < st->nviol; k++) {
+			jw_obj(&j);
+			jw_kstr(&j, "invariant", inv_token(st->viol[k].kind));
+			jw_kstr(&j, "explanation", st->viol[k].text);
+			jw_obj_end(&j);
+		}
+		jw_arr_end(&j);
 		jw_key(&j, "iommu");
 		if (st->has_iommu) {
 			const smmu_xlate_t *x = &st->iommu;
@@ -820,6 +888,19 @@ void report_run_json(FILE *out, const scenario_t *s)
 			jw_null(&j);
 		}
 		json_expectation(&j, st);
+		jw_obj_end(&j);
+	}
+	jw_arr_end(&j);
+	jw_key(&j, "assignments");
+	jw_arr(&j);
+	for (uint32_t i = 0; i < s->nassigns; i++) {
+		const assignment_t *a = &s->assigns[i];
+		jw_obj(&j);
+		jw_kstr(&j, "function", p->fabric.funcs[a->fn].name);
+		jw_kstr(&j, "to", s->owners[a->owner]);
+		jw_kstr(&j, "result", refusal_token(a->refused));
+		jw_kstr(&j, "message", a->refused ? a->why : NULL);
+		jw_kbool(&j, "unsafe_interrupts", a->unsafe_msi);
 		jw_obj_end(&j);
 	}
 	jw_arr_end(&j);

@@ -423,6 +423,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	e->atc = -1;
 	e->cerror = -1;
 	e->nevents = -1;
+	e->violations = -1;
 	scenario_parse_irq_expect(s, st, NULL);
 	if (!c->node)
 		return true;
@@ -434,7 +435,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 					   "requester_id", "completion", "event", "pa", "cerror", "atc",
 					   "events", "interrupt", "intid", "pe", "owner",
 					   "interrupt_error", "delivery_ns", "its_error", "its_stalled",
-					   NULL};
+					   "violations", NULL};
 	bool ok = ykeys(c, keys);
 	static const char *const outcomes[] = {"delivered", "memory", "blocked", "unsupported",
 					       "host", "translated", "stalled", NULL};
@@ -449,6 +450,20 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 		return false;
 	}
 	ok &= scenario_parse_irq_expect(s, st, c);
+	ycur_t vi = yget(c, "violations");
+	if (vi.node) {
+		static const char *const kinds[] = {"dma", "p2p", "msi", "group", "none", NULL};
+		e->violations = 0;
+		size_t n = yis_seq(&vi) ? ylen(&vi) : 1;
+		for (size_t i = 0; i < n; i++) {
+			ycur_t one = yis_seq(&vi) ? yat(&vi, i) : vi;
+			int k;
+			if (!yenum(&one, kinds, &k))
+				ok = false;
+			else if (k < INV_KINDS)
+				e->violations |= 1 << k;
+		}
+	}
 	if (oc.node) {
 		if (!yenum(&oc, outcomes, &v))
 			return false;
@@ -1043,6 +1058,69 @@ static bool program_function(scenario_t *s, const attach_req_t *reqs, unsigned n
 	return true;
 }
 
+int scenario_new_domain(scenario_t *s, const char *name, uint8_t stage, const ycur_t *at)
+{
+	iommu_domain_t *n = realloc(s->domains, (s->ndomains + 1) * sizeof *n);
+	if (!n) {
+		yerr(at, "out of memory");
+		return -1;
+	}
+	s->domains = n;
+	iommu_domain_t *d = &s->domains[s->ndomains];
+	memset(d, 0, sizeof *d);
+	snprintf(d->name, sizeof d->name, "%s", name);
+	d->stage = stage;
+	d->parent = -1;
+	d->line = yline(at);
+	if (iopgtable_init(&d->pt, s->sys.mem, &s->sys.kalloc, stage, 12, 48, 48) != IOPT_OK) {
+		yerr(at, "the kernel's memory pool is exhausted");
+		return -1;
+	}
+	if (stage == 1)
+		d->asid = s->sys.next_asid++;
+	else
+		d->vmid = s->sys.next_vmid++;
+	return (int)s->ndomains++;
+}
+
+bool scenario_domain_map(scenario_t *s, iommu_domain_t *d, uint64_t iova, uint64_t pa,
+			 uint64_t size, const ycur_t *at)
+{
+	uint64_t(*grown)[3] = realloc(d->maps, (d->nmaps + 1) * sizeof *d->maps);
+	if (!grown) {
+		yerr(at, "out of memory");
+		return false;
+	}
+	d->maps = grown;
+	d->maps[d->nmaps][0] = iova;
+	d->maps[d->nmaps][1] = size;
+	d->maps[d->nmaps][2] = pa;
+	d->nmaps++;
+	if (iopgtable_map_range(&d->pt, iova, pa, size, IOPT_READ | IOPT_WRITE) != IOPT_OK) {
+		yerr(at, "cannot map [0x%llx, +0x%llx) in domain '%s' (kernel memory pool "
+			 "exhausted?)",
+		     (unsigned long long)iova, (unsigned long long)size, d->name);
+		return false;
+	}
+	(void)s;
+	return true;
+}
+
+bool scenario_attach(scenario_t *s, int32_t fn, int dom, const ycur_t *at)
+{
+	const pcie_func_t *f = &s->platform.fabric.funcs[fn];
+	int si = system_smmu_of(&s->sys, f->rc);
+	iommu_domain_t *d = &s->domains[dom];
+	if (!s->platform.smmus[si].msi_bypass && !map_msi_window(s, d, si, at))
+		return false;
+	attach_req_t r;
+	memset(&r, 0, sizeof r);
+	r.fn = fn;
+	r.d = d;
+	r.at = *at;
+	return program_function(s, &r, 1, fn);
+}
+
 static bool parse_iommu(scenario_t *s, const ycur_t *c)
 {
 	if (!c->node)
@@ -1351,9 +1429,9 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 	bool ok = yexpect_map(&root);
 	bool have_platform = false;
 	if (ok) {
-		static const char *const keys[] = {"name",  "description", "platform",
-						   "kernel", "seed",	   "iommu",
-						   "interrupts", "steps",  NULL};
+		static const char *const keys[] = {"name",     "description", "platform", "kernel",
+						   "seed",     "options",     "vms",	  "iommu",
+						   "assign",   "interrupts",  "steps",	  NULL};
 		ok &= ykeys(&root, keys);
 		ycur_t nm = yneed(&root, "name"), desc = yget(&root, "description"),
 		       pl = yneed(&root, "platform"), seed = yget(&root, "seed"),
@@ -1396,15 +1474,28 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 				ok = false;
 			}
 		}
-		ycur_t io = yget(&root, "iommu"), irq = yget(&root, "interrupts");
+		ycur_t io = yget(&root, "iommu"), irq = yget(&root, "interrupts"),
+		       opt = yget(&root, "options"), vms = yget(&root, "vms"),
+		       asg = yget(&root, "assign");
 		if (ok) {
 			s->attached = malloc((s->platform.fabric.nfuncs + 1) * sizeof *s->attached);
 			ok = s->attached != NULL;
 			for (uint32_t f = 0; ok && f < s->platform.fabric.nfuncs; f++)
 				s->attached[f] = ATTACH_NONE;
+			ok = ok && groups_compute(&s->platform, &s->groups);
+			s->have_groups = ok;
+			ok = ok && scenario_init_owners(s);
+			if (!ok)
+				yerr(&root, "out of memory");
 		}
 		if (ok)
+			ok &= scenario_parse_options(s, &opt);
+		if (ok)
+			ok &= scenario_parse_vms(s, &vms);
+		if (ok)
 			ok &= parse_iommu(s, &io);
+		if (ok)
+			ok &= scenario_parse_assign(s, &asg);
 		if (ok)
 			ok &= scenario_parse_interrupts(s, &irq);
 		if (ok)
@@ -1511,6 +1602,10 @@ void scenario_free(scenario_t *s)
 	free(s->domains);
 	free(s->attached);
 	free(s->pe_owner);
+	free(s->fn_owner);
+	free(s->assigns);
+	if (s->have_groups)
+		groups_free(&s->groups);
 	free(s->its_boot_cmds);
 	free(s->its_setup_cmds);
 	free(s->vectors);
@@ -1562,9 +1657,31 @@ static void check(const scenario_t *s, step_t *st)
 	const pcie_route_t *r = &st->route;
 	const pcie_fabric_t *f = &s->platform.fabric;
 	st->mismatch[0] = '\0';
+	scenario_invariants(s, st);
+	unsigned broke = 0;
+	for (unsigned i = 0; i < st->nviol; i++)
+		broke |= 1u << st->viol[i].kind;
 	if (!e->present) {
-		st->met = true;
+		/* An isolation violation nobody expected fails the step. */
+		if (broke)
+			scenario_appendf(st->mismatch, sizeof st->mismatch,
+					 "isolation violated (%s) and no expectation says so",
+					 inv_token(st->viol[0].kind));
+		st->met = !broke;
 		return;
+	}
+	if (e->violations >= 0 ? broke != (unsigned)e->violations : broke != 0) {
+		char want[64] = "", got[64] = "";
+		for (int k = 0; k < INV_KINDS; k++) {
+			if (e->violations > 0 && (e->violations >> k & 1))
+				scenario_appendf(want, sizeof want, "%s%s", want[0] ? ", " : "",
+						 inv_token((inv_kind_t)k));
+			if (broke >> k & 1)
+				scenario_appendf(got, sizeof got, "%s%s", got[0] ? ", " : "",
+						 inv_token((inv_kind_t)k));
+		}
+		scenario_appendf(st->mismatch, sizeof st->mismatch,
+				 "expected isolation violations [%s], got [%s]; ", want, got);
 	}
 	exp_outcome_t got = step_outcome(st);
 	if (e->outcome != EXP_ANY && e->outcome != got)
@@ -2220,11 +2337,17 @@ void scenario_tally(const scenario_t *s, uint32_t *met, uint32_t *not_met, uint3
 		const step_t *st = &s->steps[i];
 		if (st->act_failed) /* an action that could not be done fails the run */
 			(*not_met)++;
-		else if (!st->expect.present)
+		else if (!st->expect.present && (st->met || !st->ran))
 			(*none)++;
+		else if (!st->expect.present)
+			(*not_met)++; /* an isolation violation nobody expected */
 		else if (st->met)
 			(*met)++;
 		else
 			(*not_met)++;
 	}
+	/* Assignments with an expectation (accepted, or refused for a reason). */
+	for (uint32_t i = 0; i < s->nassigns; i++)
+		if (s->assigns[i].expect >= 0)
+			(*(s->assigns[i].expect == (int)s->assigns[i].refused ? met : not_met))++;
 }

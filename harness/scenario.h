@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "groups.h"
 #include "iopgtable.h"
 #include "pcie.h"
 #include "platform.h"
@@ -60,6 +61,7 @@ typedef struct expectation {
 	int irq_error;    /* -1 any, else the its_status_t or (0x100 | gicv2m_result_t) */
 	int64_t delivery_ns; /* -1 any: from the step's start until a PE took the interrupt */
 	int its_error;    /* -1 any, 0 none, else an ITS command error code (its command steps) */
+	int violations;   /* -1 any, else a bit mask of inv_kind_t the step must break (0: none) */
 	int its_stalled;  /* -1 any, 0, 1 */
 	int cerror;       /* -1 any, else the CERROR code the wait for CMD_SYNC saw (0 none) */
 	int nevents;      /* -1 any, else the exact list of events drained */
@@ -104,6 +106,52 @@ typedef struct irq_vector {
 } irq_vector_t;
 
 #define SCENARIO_MAX_OWNERS 16
+#define VM_MAX_RAM 8
+
+/* A VM (an owner other than the host): its guest-physical RAM, backed by host DRAM the VMM
+ * allocated, and the stage-2 IOMMU domain (IOVA = GPA) its assigned devices share. */
+typedef struct vm {
+	struct vm_ram {
+		uint64_t gpa, size, hpa;
+	} ram[VM_MAX_RAM];
+	unsigned nram;
+	int domain;         /* iommu domain index, -1 until a device is assigned */
+	unsigned line;
+} vm_t;
+
+/* Why an assignment was refused (the checks a VFIO-style stack makes). */
+typedef enum refusal {
+	REFUSE_NONE,
+	REFUSE_GROUP_NOT_VIABLE,  /* another endpoint of the group is not given to this VM */
+	REFUSE_GROUP_IN_USE,      /* the group is already another VM's */
+	REFUSE_MSI_NOT_ISOLATED,  /* unsafe interrupts and allow_unsafe_interrupts is off */
+	REFUSE_RESERVED_REGION,   /* a reserved region of the group overlaps the VM's RAM */
+	REFUSE_NO_IOMMU           /* the function is not behind an IOMMU */
+} refusal_t;
+
+const char *refusal_token(refusal_t r);
+
+/* One line of `assign`. */
+typedef struct assignment {
+	int32_t fn;
+	int owner;          /* the VM (an index into owners) */
+	refusal_t refused;
+	char why[320];      /* the refusal message, as the stack would print it */
+	int expect;         /* -1 any, else the refusal_t expected (REFUSE_NONE: accepted) */
+	bool unsafe_msi;    /* accepted with allow_unsafe_interrupts although not isolated */
+	unsigned line;
+} assignment_t;
+
+/* An isolation invariant a TLP or an interrupt broke. */
+typedef enum inv_kind { INV_DMA, INV_P2P, INV_MSI, INV_GROUP, INV_KINDS } inv_kind_t;
+const char *inv_token(inv_kind_t k);
+
+typedef struct violation {
+	inv_kind_t kind;
+	char text[640];     /* what happened and each decision that let it through */
+} violation_t;
+
+#define STEP_MAX_VIOLATIONS 4
 
 /* An IOMMU domain of the scenario: a translation table tree the driver layer built. */
 typedef struct iommu_domain {
@@ -186,6 +234,10 @@ typedef struct step {
 	uint32_t act_its_code;    /* the first of them */
 	bool act_its_stalled;
 
+	/* Isolation invariants the step broke. */
+	violation_t viol[STEP_MAX_VIOLATIONS];
+	unsigned nviol;
+
 	/* What the IOMMU did at the root complex (device-originated TLPs). */
 	bool has_iommu;
 	int iommu_smmu;
@@ -218,6 +270,17 @@ typedef struct scenario {
 	iommu_domain_t *domains;
 	uint32_t ndomains;
 	int32_t *attached;  /* per function: its default domain, or ATTACH_* */
+	/* Owners: 0 is the host, the others VMs (vms[i] for owner i). */
+	vm_t vms[SCENARIO_MAX_OWNERS];
+	uint8_t *fn_owner;  /* per function */
+	assignment_t *assigns;
+	uint32_t nassigns;
+	bool allow_unsafe_interrupts;
+	bool msi_isolation_global; /* older kernels: one non-isolating MSI controller anywhere
+				    * makes every group unsafe */
+	iommu_groups_t groups;
+	bool have_groups;
+	physalloc_t vm_alloc; /* host DRAM the VMM gives VMs */
 	/* Interrupts: owners of PEs (0 is the host) and the vectors the drivers allocated. */
 	char owners[SCENARIO_MAX_OWNERS][32];
 	unsigned nowners;
@@ -230,6 +293,8 @@ typedef struct scenario {
 	gic_delivery_t *deliveries;
 	uint32_t ndeliveries, capdeliveries;
 } scenario_t;
+
+#define OWNER_UNBOUND 255 /* a function bound to VFIO but in no VM */
 
 #define ATTACH_NONE (-1)
 #define ATTACH_BYPASS (-2)

@@ -17,6 +17,22 @@ void scenario_appendf(char *buf, size_t size, const char *fmt, ...)
 int scenario_irq_address(const scenario_t *s, const ycur_t *c, const char *fn, char **argv,
 			 int argc, uint64_t *out);
 
+/* Owners and assignment (scenario_vm.c). */
+int scenario_owner(const scenario_t *s, const char *name); /* -1 if none */
+bool scenario_init_owners(scenario_t *s);                  /* the host; the VMM's pool */
+bool scenario_parse_options(scenario_t *s, const ycur_t *c);
+bool scenario_parse_vms(scenario_t *s, const ycur_t *c);
+bool scenario_parse_assign(scenario_t *s, const ycur_t *c); /* after iommu */
+/* IOMMU domains made by the VMM (scenario.c): a new empty domain (its index, -1 on error);
+ * a mapping in it; a function attached to it (MSI window included). */
+int scenario_new_domain(scenario_t *s, const char *name, uint8_t stage, const ycur_t *at);
+bool scenario_domain_map(scenario_t *s, iommu_domain_t *d, uint64_t iova, uint64_t pa,
+			 uint64_t size, const ycur_t *at);
+bool scenario_attach(scenario_t *s, int32_t fn, int dom, const ycur_t *at);
+
+/* Isolation invariants (invariants.c): recomputes the step's violations. */
+void scenario_invariants(const scenario_t *s, step_t *st);
+
 /* scenario_irq.c: the `interrupts:` section (after `iommu:`). */
 bool scenario_parse_interrupts(scenario_t *s, const ycur_t *c);
 /* A step's `msi: N`: the TLP is vector N of the sending function, as its driver set it. */

@@ -36,14 +36,6 @@ const char *scenario_irq_error_name(int code)
 	return its_status_name((its_status_t)code);
 }
 
-static int owner_of(const scenario_t *s, const char *name)
-{
-	for (unsigned i = 0; i < s->nowners; i++)
-		if (!strcmp(s->owners[i], name))
-			return (int)i;
-	return -1;
-}
-
 /* The PEs an owner's interrupts may target, as a mask (PEs 0..63). */
 static uint64_t owner_mask(const scenario_t *s, int owner)
 {
@@ -157,12 +149,13 @@ static bool alloc_vectors(scenario_t *s, const ycur_t *c)
 	int32_t fn = fc.node ? scenario_func_ref(s, &fc) : PCIE_NONE;
 	if (!ok || fn == PCIE_NONE)
 		return false;
-	int owner = 0;
+	/* By default the function's owner's (the host's, or the VM it is assigned to). */
+	int owner = s->fn_owner[fn] == OWNER_UNBOUND ? 0 : s->fn_owner[fn];
 	if (oc.node) {
 		const char *t = ytext(&oc);
-		owner = t ? owner_of(s, t) : -1;
+		owner = t ? scenario_owner(s, t) : -1;
 		if (owner < 0) {
-			yerr(&oc, "no owner '%s' (name it under interrupts.owners, or use host)",
+			yerr(&oc, "no owner '%s' (name it under vms or interrupts.owners, or use host)",
 			     t ? t : "");
 			return false;
 		}
@@ -269,14 +262,8 @@ static bool alloc_vectors(scenario_t *s, const ycur_t *c)
 bool scenario_parse_interrupts(scenario_t *s, const ycur_t *c)
 {
 	const platform_t *p = &s->platform;
-	snprintf(s->owners[0], sizeof s->owners[0], "host");
-	s->nowners = 1;
-	if (p->gic.present) {
-		s->pe_owner = calloc(p->gic.params.pes, 1);
-		if (!s->pe_owner)
-			return false;
+	if (p->gic.present)
 		gic_set_deliver_client(s->sys.gic, scenario_irq_delivered, s);
-	}
 	s->its_boot_cmds = calloc(p->gic.nits + 1, sizeof *s->its_boot_cmds);
 	s->its_setup_cmds = calloc(p->gic.nits + 1, sizeof *s->its_setup_cmds);
 	if (!s->its_boot_cmds || !s->its_setup_cmds)
@@ -304,6 +291,11 @@ bool scenario_parse_interrupts(scenario_t *s, const ycur_t *c)
 				yerr(&k, "expected an owner's name (not host, at most 31 characters, at "
 					 "most %d owners)",
 				     SCENARIO_MAX_OWNERS - 1);
+				ok = false;
+				continue;
+			}
+			if (scenario_owner(s, name) >= 0) {
+				yerr(&k, "duplicate owner name '%s'", name);
 				ok = false;
 				continue;
 			}
@@ -627,7 +619,7 @@ bool scenario_parse_irq_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	}
 	if ((f = yget(c, "owner")).node) {
 		const char *t = ytext(&f);
-		e->owner = t ? owner_of(s, t) : -1;
+		e->owner = t ? scenario_owner(s, t) : -1;
 		if (e->owner < 0) {
 			yerr(&f, "no owner '%s' (host, or one named under interrupts.owners)", t ? t : "");
 			ok = false;

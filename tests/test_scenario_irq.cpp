@@ -462,7 +462,7 @@ TEST(ScenarioIrqErrors, InterruptsSection)
 		  "s.yaml:4:29: interrupts.owners.vm2[0]: PE 2 already belongs to 'vm1'\n");
 	EXPECT_EQ(scenario_errors(p, header("interrupts:\n  vectors: [ { function: e0, owner: vm9 } ]\n") +
 					     "  - { from: e0, tlp: { type: MWr, address: dram0 } }\n"),
-		  "s.yaml:4:37: interrupts.vectors[0].owner: no owner 'vm9' (name it under "
+		  "s.yaml:4:37: interrupts.vectors[0].owner: no owner 'vm9' (name it under vms or "
 		  "interrupts.owners, or use host)\n");
 	EXPECT_EQ(scenario_errors(p, header(kVectors) + "  - { from: e0, msi: 7 }\n"),
 		  "s.yaml:10:22: steps[0].msi: 'e0' has no vector 7 (allocate it under "

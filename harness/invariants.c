@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * invariants.c — the isolation invariants, checked on every TLP a function sends and every
+ * interrupt it raises (docs/invariants.md defines them):
+ *
+ *   dma    memory (or platform registers) a function's request reached belongs to the
+ *          function's owner;
+ *   p2p    a function reaches another function's BAR only if both have one owner, or through
+ *          a translation its owner was granted;
+ *   msi    an interrupt a function raised is one of its own vectors (taken wherever its
+ *          owner's driver, or VFIO on its behalf, placed it), or is taken by a PE of the
+ *          function's owner; raising another owner's vector, or an interrupt nobody
+ *          allocated on another owner's PE, breaks it;
+ *   group  the function's IOMMU group has one owner (bridges aside) while traffic flows.
+ *
+ * A violation says what happened, who owns what, and each decision on the path that let it
+ * through: the ACS bits not set, the IOMMU's configuration, the mapping that covered it, the
+ * MSI controller that did not identify the writer.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario_internal.h"
+
+const char *inv_token(inv_kind_t k)
+{
+	switch (k) {
+	case INV_DMA: return "dma";
+	case INV_P2P: return "p2p";
+	case INV_MSI: return "msi";
+	case INV_GROUP: return "group";
+	case INV_KINDS: break;
+	}
+	return "?";
+}
+
+static const char *owner_name(const scenario_t *s, unsigned o)
+{
+	return o == OWNER_UNBOUND ? "nobody (bound to VFIO, in no VM)" : s->owners[o];
+}
+
+/* The owner of host physical address pa: the VM whose RAM it backs, else the host. */
+static unsigned owner_of_pa(const scenario_t *s, uint64_t pa)
+{
+	for (unsigned o = 1; o < s->nowners; o++)
+		for (unsigned k = 0; k < s->vms[o].nram; k++)
+			if (pa >= s->vms[o].ram[k].hpa && pa - s->vms[o].ram[k].hpa < s->vms[o].ram[k].size)
+				return o;
+	return 0;
+}
+
+static violation_t *add(step_t *st, inv_kind_t k)
+{
+	if (st->nviol == STEP_MAX_VIOLATIONS)
+		return NULL;
+	violation_t *v = &st->viol[st->nviol++];
+	v->kind = k;
+	v->text[0] = '\0';
+	return v;
+}
+
+/* What the IOMMU did with the request, in words (what let it through). */
+static void iommu_decision(const scenario_t *s, const step_t *st, char *buf, size_t size)
+{
+	const pcie_func_t *f = &s->platform.fabric.funcs[st->from];
+	if (!st->has_iommu) {
+		snprintf(buf, size, "root complex %s has no IOMMU",
+			 s->platform.fabric.rcs[f->rc].name);
+		return;
+	}
+	const smmu_xlate_t *x = st->resumed ? &st->resume_x : &st->iommu;
+	const char *smmu = s->platform.smmus[st->iommu_smmu].name;
+	switch (x->path) {
+	case SMMU_PATH_GBPA_BYPASS:
+		snprintf(buf, size, "%s is disabled (SMMUEN = 0) and GBPA lets traffic bypass it", smmu);
+		return;
+	case SMMU_PATH_STE_BYPASS:
+		snprintf(buf, size, "%s's STE for StreamID 0x%x bypasses translation", smmu,
+			 st->iommu_sid);
+		return;
+	case SMMU_PATH_S1DSS_BYPASS:
+		snprintf(buf, size, "%s's STE for StreamID 0x%x lets traffic without a PASID bypass "
+				    "stage 1 (S1DSS)",
+			 smmu, st->iommu_sid);
+		return;
+	case SMMU_PATH_ATS_TRANSLATED:
+		snprintf(buf, size, "%s lets AT=translated requests through untranslated (STE.EATS), "
+				    "trusting the device",
+			 smmu);
+		return;
+	default:
+		break;
+	}
+	const char *dom = "?";
+	int32_t a = s->attached ? s->attached[st->from] : ATTACH_NONE;
+	if (a >= 0)
+		dom = s->domains[a].name;
+	snprintf(buf, size, "%s translated 0x%" PRIx64 " to 0x%" PRIx64 " with a mapping of domain "
+			    "%s (%s)",
+		 smmu, st->tlp.address, x->pa, dom, smmu_path_name(x->path));
+}
+
+/* The fabric decisions of the route that matter for isolation, e.g. "sw0: p2p-direct". */
+static void path_decisions(const scenario_t *s, const pcie_route_t *r, char *buf, size_t size)
+{
+	const pcie_fabric_t *f = &s->platform.fabric;
+	buf[0] = '\0';
+	size_t used = 0;
+	for (uint32_t h = 0; h < r->nhops && used + 1 < size; h++) {
+		const pcie_hop_t *hp = &r->hops[h];
+		const char *tok = pcie_why_token(hp->why);
+		if (!strcmp(tok, "send"))
+			continue;
+		int n = snprintf(buf + used, size - used, "%s%s %s (%s)", used ? "; " : "",
+				 hp->node >= 0 ? f->funcs[hp->node].name : f->rcs[hp->rc].name, tok,
+				 pcie_why_text(hp->why));
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+void scenario_invariants(const scenario_t *s, step_t *st)
+{
+	st->nviol = 0;
+	if (st->from < 0 || st->act != ACT_NONE || !s->fn_owner || !st->ran)
+		return;
+	const platform_t *p = &s->platform;
+	const pcie_fabric_t *f = &p->fabric;
+	const pcie_route_t *r = &st->route;
+	unsigned me = s->fn_owner[st->from];
+	const char *name = f->funcs[st->from].name;
+	char why[200], path[400];
+	violation_t *v;
+
+	/* group: everyone in the function's group has its owner (bridges aside). */
+	int32_t grp = s->have_groups ? s->groups.of[st->from] : -1;
+	for (uint32_t g = 0; grp >= 0 && g < f->nfuncs; g++)
+		if (s->groups.of[g] == grp && !f->funcs[g].is_bridge && s->fn_owner[g] != me &&
+		    s->fn_owner[g] != OWNER_UNBOUND && me != OWNER_UNBOUND && (v = add(st, INV_GROUP))) {
+			snprintf(v->text, sizeof v->text,
+				 "%s (%s) sent traffic while %s, in the same IOMMU group %d, belongs to %s: "
+				 "the group's functions are not isolated from each other",
+				 name, owner_name(s, me), f->funcs[g].name, grp,
+				 owner_name(s, s->fn_owner[g]));
+			break;
+		}
+
+	/* dma: the memory or registers a request reached. */
+	if (r->outcome == PCIE_OUT_HOST && r->region != PCIE_NONE && tlp_is_memory(&st->tlp) &&
+	    st->tlp.at != TLP_AT_TRANSLATION_REQ) {
+		const pcie_region_t *reg = &f->regions[r->region];
+		const smmu_xlate_t *x = st->resumed ? &st->resume_x : &st->iommu;
+		uint64_t pa = st->has_iommu && x->outcome == SMMU_XLATE_OK ? x->pa : st->tlp.address;
+		unsigned owner = reg->kind == PCIE_REGION_DRAM ? owner_of_pa(s, pa) : 0;
+		if (reg->kind != PCIE_REGION_MSI && owner != me && (v = add(st, INV_DMA))) {
+			iommu_decision(s, st, why, sizeof why);
+			snprintf(v->text, sizeof v->text,
+				 "%s (%s) %s %s at 0x%" PRIx64 " in %s, which belongs to %s; let through "
+				 "because %s",
+				 name, owner_name(s, me), st->tlp.type == TLP_MRD ? "read" : "wrote",
+				 reg->kind == PCIE_REGION_DRAM ? "memory" : "platform registers", pa,
+				 reg->name, owner_name(s, owner), why);
+		}
+	}
+
+	/* p2p: another function's BAR, reached without a translation the owner was granted. */
+	if (r->outcome == PCIE_OUT_FUNCTION && r->target >= 0 && r->target != st->from) {
+		unsigned other = s->fn_owner[r->target];
+		bool granted = st->has_iommu && st->iommu.outcome == SMMU_XLATE_OK &&
+			       (st->iommu.path == SMMU_PATH_S1 || st->iommu.path == SMMU_PATH_S2 ||
+				st->iommu.path == SMMU_PATH_NESTED);
+		if (other != me && !granted && (v = add(st, INV_P2P))) {
+			path_decisions(s, r, path, sizeof path);
+			snprintf(v->text, sizeof v->text,
+				 "%s (%s) reached %s's BAR%d (%s) peer to peer, never seen by an IOMMU; "
+				 "the path: %s",
+				 name, owner_name(s, me), f->funcs[r->target].name, r->bar,
+				 owner_name(s, other), path);
+		}
+	}
+
+	/* msi: whose interrupt it was, and the PE that took it. */
+	if (st->delivered && s->pe_owner) {
+		const gic_delivery_t *d = &st->delivery;
+		const irq_vector_t *vec = NULL;
+		for (uint32_t i = 0; i < s->nvectors && !vec; i++)
+			if (s->vectors[i].intid == d->intid)
+				vec = &s->vectors[i];
+		unsigned owner = vec ? s->fn_owner[vec->fn] : s->pe_owner[d->pe];
+		if (vec && vec->fn == st->from)
+			owner = me; /* its own vector, wherever it is taken */
+		if (owner != me && (v = add(st, INV_MSI))) {
+			if (st->msi_its)
+				snprintf(why, sizeof why,
+					 "%s maps DeviceID 0x%x EventID %u to LPI %u in collection %u, "
+					 "which targets PE %u",
+					 p->gic.its[st->msi_ctrl].name, st->msi_x.devid, st->msi_x.eventid,
+					 st->msi_x.intid, st->msi_x.icid, d->pe);
+			else
+				snprintf(why, sizeof why,
+					 "GICv2m frame %s raised SPI %u for whoever wrote its number (it "
+					 "cannot tell the writer), and the distributor routes that SPI to PE %u",
+					 p->gic.v2m[st->msi_ctrl].name, d->intid, d->pe);
+			char whose[96];
+			if (vec)
+				snprintf(whose, sizeof whose, "%s's vector %u (%s)",
+					 f->funcs[vec->fn].name, vec->index, owner_name(s, owner));
+			else
+				snprintf(whose, sizeof whose, "no one's vector");
+			snprintf(v->text, sizeof v->text,
+				 "%s (%s) raised %s %u, %s, taken by PE %u of %s: %s", name,
+				 owner_name(s, me), d->intid >= GIC_LPI_FIRST ? "LPI" : "SPI", d->intid,
+				 whose, d->pe, owner_name(s, s->pe_owner[d->pe]), why);
+		}
+	}
+}

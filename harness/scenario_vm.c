@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scenario_vm.c — a scenario's owners and assignments: the VMs (guest RAM backed by host
+ * DRAM, vCPUs pinned to PEs), and the assignment of functions to them with the checks a
+ * VFIO-style stack makes before it lets a VM have a device:
+ *
+ *   - no IOMMU:               the function has no IOMMU group (VFIO needs one);
+ *   - group not viable:       an endpoint of the function's group is not handed to VFIO
+ *                             (QEMU: "group N is not viable");
+ *   - group in use:           the group is already another VM's (opening /dev/vfio/N: busy);
+ *   - MSI not isolated:       the function's MSI controller does not identify the writer
+ *                             (GICv2m) and allow_unsafe_interrupts is off (vfio_iommu_type1:
+ *                             "No interrupt remapping support"); with msi_isolation: global
+ *                             (kernels before 6.2) one such controller anywhere is enough;
+ *   - reserved region:        a reserved region of the group (not direct-relaxable) overlaps
+ *                             the VM's RAM, which the VMM maps at IOVA = GPA
+ *                             (VFIO_IOMMU_MAP_DMA fails with EINVAL).
+ *
+ * An accepted function is attached to its VM's IOMMU domain (stage 1 when the SMMU has it,
+ * as arm-smmu-v3 does for VFIO; IOVA = GPA -> the RAM's host backing). Format:
+ * docs/scenario-format.md.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resv.h"
+#include "scenario_internal.h"
+
+const char *refusal_token(refusal_t r)
+{
+	switch (r) {
+	case REFUSE_NONE: return "accepted";
+	case REFUSE_GROUP_NOT_VIABLE: return "group-not-viable";
+	case REFUSE_GROUP_IN_USE: return "group-in-use";
+	case REFUSE_MSI_NOT_ISOLATED: return "msi-not-isolated";
+	case REFUSE_RESERVED_REGION: return "reserved-region";
+	case REFUSE_NO_IOMMU: return "no-iommu";
+	}
+	return "?";
+}
+
+int scenario_owner(const scenario_t *s, const char *name)
+{
+	for (unsigned i = 0; name && i < s->nowners; i++)
+		if (!strcmp(s->owners[i], name))
+			return (int)i;
+	return -1;
+}
+
+bool scenario_init_owners(scenario_t *s)
+{
+	const platform_t *p = &s->platform;
+	snprintf(s->owners[0], sizeof s->owners[0], "host");
+	s->nowners = 1;
+	s->fn_owner = calloc(p->fabric.nfuncs + 1, 1);
+	if (p->gic.present)
+		s->pe_owner = calloc(p->gic.params.pes, 1);
+	for (unsigned i = 0; i < SCENARIO_MAX_OWNERS; i++)
+		s->vms[i].domain = -1;
+	/* The VMM's pool: the largest DRAM region, below the kernel's pool. */
+	const pcie_region_t *best = NULL;
+	for (uint32_t i = 0; i < p->fabric.nregions; i++) {
+		const pcie_region_t *r = &p->fabric.regions[i];
+		if (r->kind == PCIE_REGION_DRAM && (!best || r->size > best->size))
+			best = r;
+	}
+	if (best) {
+		uint64_t top = best->base + best->size;
+		if (s->sys.kalloc.base > best->base && s->sys.kalloc.base < top)
+			top = s->sys.kalloc.base;
+		physalloc_init(&s->vm_alloc, best->base, top - best->base);
+	}
+	return s->fn_owner && (!p->gic.present || s->pe_owner);
+}
+
+bool scenario_parse_options(scenario_t *s, const ycur_t *c)
+{
+	if (!c->node)
+		return true;
+	if (!yexpect_map(c))
+		return false;
+	static const char *const keys[] = {"allow_unsafe_interrupts", "msi_isolation", NULL};
+	bool ok = ykeys(c, keys);
+	ycur_t au = yget(c, "allow_unsafe_interrupts"), mi = yget(c, "msi_isolation");
+	ok &= yopt_bool(&au, &s->allow_unsafe_interrupts);
+	if (mi.node) {
+		static const char *const pol[] = {"per-device", "global", NULL};
+		int v;
+		if (yenum(&mi, pol, &v))
+			s->msi_isolation_global = v == 1;
+		else
+			ok = false;
+	}
+	return ok;
+}
+
+bool scenario_parse_vms(scenario_t *s, const ycur_t *c)
+{
+	if (!c->node)
+		return true;
+	if (!yexpect_seq(c))
+		return false;
+	const platform_t *p = &s->platform;
+	bool ok = true;
+	for (size_t i = 0; i < ylen(c) && ok; i++) {
+		ycur_t e = yat(c, i);
+		if (!yexpect_map(&e))
+			return false;
+		static const char *const keys[] = {"name", "ram", "vcpus", NULL};
+		ok &= ykeys(&e, keys);
+		ycur_t nm = yneed(&e, "name"), ram = yneed(&e, "ram"), vc = yget(&e, "vcpus");
+		const char *name = ytext(&nm);
+		if (!name || !*name || strlen(name) >= sizeof s->owners[0] || !strcmp(name, "host") ||
+		    s->nowners >= SCENARIO_MAX_OWNERS) {
+			yerr(nm.node ? &nm : &e, "expected a VM name (not host, at most 31 characters; "
+						 "at most %d owners)",
+			     SCENARIO_MAX_OWNERS - 1);
+			return false;
+		}
+		if (scenario_owner(s, name) >= 0) {
+			yerr(&nm, "duplicate owner name '%s'", name);
+			return false;
+		}
+		unsigned o = s->nowners++;
+		snprintf(s->owners[o], sizeof s->owners[o], "%s", name);
+		vm_t *vm = &s->vms[o];
+		vm->line = yline(&e);
+		if (!ram.node || !yexpect_seq(&ram))
+			return false;
+		for (size_t k = 0; k < ylen(&ram); k++) {
+			ycur_t r = yat(&ram, k);
+			if (!yexpect_map(&r))
+				return false;
+			static const char *const rk[] = {"gpa", "size", NULL};
+			ok &= ykeys(&r, rk);
+			ycur_t g = yneed(&r, "gpa"), z = yneed(&r, "size");
+			uint64_t gpa, size;
+			if (!g.node || !z.node || !yu64(&g, &gpa, 0, (1ull << 48) - 1) ||
+			    !ysize(&z, &size, 2u << 20, 1ull << 40))
+				return false;
+			if ((gpa | size) & ((2u << 20) - 1)) {
+				yerr(&r, "guest RAM is given in 2 MiB blocks: gpa and size must be multiples "
+					 "of 2 MiB");
+				return false;
+			}
+			if (vm->nram == VM_MAX_RAM) {
+				yerr(&r, "at most %d RAM ranges per VM", VM_MAX_RAM);
+				return false;
+			}
+			for (unsigned q = 0; q < vm->nram; q++)
+				if (gpa < vm->ram[q].gpa + vm->ram[q].size && vm->ram[q].gpa < gpa + size) {
+					yerr(&r, "this RAM range overlaps an earlier one of VM '%s'", name);
+					return false;
+				}
+			uint64_t hpa = physalloc_alloc(&s->vm_alloc, size, 2u << 20);
+			if (!hpa) {
+				yerr(&r, "the platform's DRAM cannot back %" PRIu64 " MiB more of guest RAM",
+				     size >> 20);
+				return false;
+			}
+			vm->ram[vm->nram++] = (struct vm_ram){gpa, size, hpa};
+		}
+		if (vc.node) {
+			if (!p->gic.present) {
+				yerr(&vc, "vCPUs are pinned to PEs of the interrupt controller, and platform "
+					  "'%s' has none",
+				     p->name);
+				return false;
+			}
+			if (!yexpect_seq(&vc))
+				return false;
+			for (size_t k = 0; k < ylen(&vc); k++) {
+				ycur_t pe = yat(&vc, k);
+				uint64_t n;
+				if (!yu64(&pe, &n, 0, p->gic.params.pes - 1))
+					return false;
+				if (s->pe_owner[n]) {
+					yerr(&pe, "PE %" PRIu64 " already belongs to '%s'", n,
+					     s->owners[s->pe_owner[n]]);
+					return false;
+				}
+				s->pe_owner[n] = (uint8_t)o;
+			}
+		}
+	}
+	return ok;
+}
+
+/* Whether the function's MSIs go through a controller that identifies the writer. */
+static bool msi_isolated(const scenario_t *s, int32_t fn)
+{
+	const platform_t *p = &s->platform;
+	if (!p->gic.present)
+		return true; /* no MSI controller: nothing to isolate (irq_domain_check_msi_remap) */
+	if (s->msi_isolation_global)
+		return p->gic.nv2m == 0;
+	return p->rc_its[p->fabric.funcs[fn].rc] >= 0 || p->gic.nv2m == 0;
+}
+
+/* The VM's IOMMU domain: created with its first device, IOVA = GPA for all its RAM. */
+static int vm_domain(scenario_t *s, int owner, int32_t fn, const ycur_t *at)
+{
+	vm_t *vm = &s->vms[owner];
+	if (vm->domain >= 0)
+		return vm->domain;
+	const platform_t *p = &s->platform;
+	int si = system_smmu_of(&s->sys, p->fabric.funcs[fn].rc);
+	uint8_t stage = p->smmus[si].params.s1p ? 1 : 2;
+	char name[64];
+	snprintf(name, sizeof name, "vfio-%s", s->owners[owner]);
+	int d = scenario_new_domain(s, name, stage, at);
+	if (d < 0)
+		return -1;
+	iommu_domain_t *dom = &s->domains[d];
+	for (unsigned i = 0; i < vm->nram; i++)
+		if (!scenario_domain_map(s, dom, vm->ram[i].gpa, vm->ram[i].hpa, vm->ram[i].size, at))
+			return -1;
+	vm->domain = d;
+	return d;
+}
+
+static void refuse(assignment_t *a, refusal_t r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void refuse(assignment_t *a, refusal_t r, const char *fmt, ...)
+{
+	a->refused = r;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->why, sizeof a->why, fmt, ap);
+	va_end(ap);
+}
+
+/* The checks of one assignment, in the order the stack makes them. */
+static void check_assignment(scenario_t *s, assignment_t *a)
+{
+	const platform_t *p = &s->platform;
+	const pcie_func_t *f = &p->fabric.funcs[a->fn];
+	char bdf[16], other[16];
+	platform_bdf(p, a->fn, bdf, sizeof bdf);
+	int32_t grp = s->groups.of[a->fn];
+	if (system_smmu_of(&s->sys, f->rc) < 0 || grp < 0) {
+		refuse(a, REFUSE_NO_IOMMU, "%s (%s) has no IOMMU group: %s", f->name, bdf,
+		       grp < 0 ? "the SMMU driver refused its StreamID"
+			       : "its root complex is behind no IOMMU");
+		return;
+	}
+	/* Viability: every endpoint of the group handed to VFIO (bridges may stay with
+	 * pcieport, vfio_dev_driver_allowed()), and the group not another VM's. */
+	for (uint32_t g = 0; g < p->fabric.nfuncs; g++) {
+		if (s->groups.of[g] != grp || p->fabric.funcs[g].is_bridge || (int32_t)g == a->fn)
+			continue;
+		const assignment_t *o = NULL;
+		for (uint32_t k = 0; k < s->nassigns; k++)
+			if (s->assigns[k].fn == (int32_t)g)
+				o = &s->assigns[k];
+		platform_bdf(p, (int32_t)g, other, sizeof other);
+		if (!o) {
+			refuse(a, REFUSE_GROUP_NOT_VIABLE,
+			       "vfio %s: group %d is not viable: %s (%s) in it is still bound to a host "
+			       "driver (please ensure all devices within the iommu_group are bound to "
+			       "their vfio bus driver)",
+			       bdf, grp, p->fabric.funcs[g].name, other);
+			return;
+		}
+		if (o->owner != a->owner && o < a && o->refused == REFUSE_NONE) {
+			refuse(a, REFUSE_GROUP_IN_USE,
+			       "vfio %s: group %d is in use by %s (through %s): a group belongs to one VM",
+			       bdf, grp, s->owners[o->owner], p->fabric.funcs[g].name);
+			return;
+		}
+	}
+	if (!msi_isolated(s, a->fn)) {
+		if (!s->allow_unsafe_interrupts) {
+			refuse(a, REFUSE_MSI_NOT_ISOLATED,
+			       "vfio_iommu_type1_attach_group: No interrupt remapping support.  Use the "
+			       "module param \"allow_unsafe_interrupts\" to enable VFIO IOMMU support on "
+			       "this platform (%s's MSIs go to a GICv2m frame, which cannot tell who "
+			       "writes%s)",
+			       f->name, s->msi_isolation_global ? "; policy: global" : "");
+			return;
+		}
+		a->unsafe_msi = true;
+	}
+	/* The VMM maps all guest RAM at IOVA = GPA: no reserved region may be in the way. */
+	resv_list_t rl = {0};
+	if (!resv_of_group(p, &s->groups, (uint32_t)grp, &rl)) {
+		refuse(a, REFUSE_RESERVED_REGION, "out of memory");
+		return;
+	}
+	const vm_t *vm = &s->vms[a->owner];
+	for (uint32_t i = 0; i < rl.n && !a->refused; i++) {
+		const resv_region_t *r = &rl.v[i];
+		if (resv_relaxable(r->type))
+			continue;
+		for (unsigned k = 0; k < vm->nram; k++)
+			if (r->start < vm->ram[k].gpa + vm->ram[k].size && vm->ram[k].gpa <= r->end) {
+				refuse(a, REFUSE_RESERVED_REGION,
+				       "group %d's reserved region [0x%" PRIx64 "-0x%" PRIx64 "] (%s) "
+				       "overlaps %s's RAM [0x%" PRIx64 "-0x%" PRIx64 "]: the VMM cannot map "
+				       "guest RAM there (VFIO_IOMMU_MAP_DMA: Invalid argument)",
+				       grp, r->start, r->end, resv_type_name(r->type), s->owners[a->owner],
+				       vm->ram[k].gpa, vm->ram[k].gpa + vm->ram[k].size - 1);
+				break;
+			}
+	}
+	resv_free(&rl);
+}
+
+bool scenario_parse_assign(scenario_t *s, const ycur_t *c)
+{
+	if (!c->node)
+		return true;
+	if (!yexpect_seq(c))
+		return false;
+	const platform_t *p = &s->platform;
+	s->assigns = calloc(ylen(c) + 1, sizeof *s->assigns);
+	if (!s->assigns)
+		return false;
+	bool ok = true;
+	for (size_t i = 0; i < ylen(c); i++) {
+		ycur_t e = yat(c, i);
+		if (!yexpect_map(&e)) {
+			ok = false;
+			continue;
+		}
+		static const char *const keys[] = {"function", "to", "expect", NULL};
+		ok &= ykeys(&e, keys);
+		ycur_t fc = yneed(&e, "function"), tc = yneed(&e, "to"), ec = yget(&e, "expect");
+		assignment_t *a = &s->assigns[s->nassigns];
+		a->line = yline(&e);
+		a->expect = -1;
+		a->fn = fc.node ? scenario_func_ref(s, &fc) : PCIE_NONE;
+		a->owner = tc.node ? scenario_owner(s, ytext(&tc)) : -1;
+		if (tc.node && a->owner <= 0) {
+			yerr(&tc, "no VM '%s' (name it under vms)", ytext(&tc) ? ytext(&tc) : "");
+			ok = false;
+			continue;
+		}
+		if (ec.node) {
+			static const char *const ex[] = {"accepted",	     "group-not-viable",
+							 "group-in-use",     "msi-not-isolated",
+							 "reserved-region", "no-iommu", NULL};
+			int v;
+			if (yenum(&ec, ex, &v))
+				a->expect = v;
+			else
+				ok = false;
+		}
+		if (a->fn == PCIE_NONE || a->owner <= 0) {
+			ok = false;
+			continue;
+		}
+		for (uint32_t k = 0; k < s->nassigns; k++)
+			if (s->assigns[k].fn == a->fn) {
+				yerr(&fc, "'%s' is assigned twice (first at line %u)",
+				     p->fabric.funcs[a->fn].name, s->assigns[k].line);
+				ok = false;
+			}
+		if (s->attached[a->fn] != ATTACH_NONE) {
+			yerr(&fc, "'%s' is attached under iommu.attach; an assigned function gets its VM's "
+				  "domain",
+			     p->fabric.funcs[a->fn].name);
+			ok = false;
+		}
+		if (p->fabric.funcs[a->fn].is_bridge) {
+			yerr(&fc, "'%s' is a bridge; VFIO assigns endpoints", p->fabric.funcs[a->fn].name);
+			ok = false;
+		}
+		s->nassigns++;
+	}
+	if (!ok)
+		return false;
+	for (uint32_t i = 0; i < s->nassigns && ok; i++) {
+		assignment_t *a = &s->assigns[i];
+		check_assignment(s, a);
+		ycur_t at = yat(c, i);
+		if (a->refused) {
+			/* Bound to vfio-pci but in no VM: nobody's (a refused group stays unbound). */
+			s->fn_owner[a->fn] = a->refused == REFUSE_NO_IOMMU ||
+						     a->refused == REFUSE_GROUP_NOT_VIABLE
+					     ? 0
+					     : OWNER_UNBOUND;
+			continue;
+		}
+		s->fn_owner[a->fn] = (uint8_t)a->owner;
+		int d = vm_domain(s, a->owner, a->fn, &at);
+		ok = d >= 0 && scenario_attach(s, a->fn, d, &at);
+	}
+	return ok;
+}
