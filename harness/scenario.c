@@ -441,9 +441,9 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 					       "host", "translated", "stalled", NULL};
 	int v;
 	/* An action has no outcome; a raised vector need not say where its write went. */
-	ycur_t oc = st->act != ACT_NONE || st->msi_vector >= 0 || yget(c, "interrupt").node
-			    ? yget(c, "outcome")
-			    : yneed(c, "outcome");
+	bool outcome_optional = st->act != ACT_NONE || st->msi_vector >= 0 ||
+				yget(c, "interrupt").node || yget(c, "violations").node;
+	ycur_t oc = outcome_optional ? yget(c, "outcome") : yneed(c, "outcome");
 	if (st->act != ACT_NONE && oc.node) {
 		yerr(&oc, "an action step has no outcome; expect 'cerror', 'events', 'its_error' or "
 			  "'its_stalled'");
@@ -468,7 +468,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 		if (!yenum(&oc, outcomes, &v))
 			return false;
 		e->outcome = (exp_outcome_t)v;
-	} else if (st->act == ACT_NONE && st->msi_vector < 0 && !yget(c, "interrupt").node) {
+	} else if (!outcome_optional) {
 		return false;
 	}
 	ycur_t ce = yget(c, "cerror"), evs = yget(c, "events");
