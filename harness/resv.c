@@ -77,7 +77,8 @@ bool resv_of_group(const platform_t *p, const iommu_groups_t *g, uint32_t group,
 			resv_free(&all);
 			return false;
 		}
-	qsort(all.v, all.n, sizeof *all.v, by_start);
+	if (all.n)
+		qsort(all.v, all.n, sizeof *all.v, by_start);
 	/* iommu_insert_resv_region(): merge overlapping or adjacent regions of one type. */
 	bool ok = true;
 	for (uint32_t i = 0; i < all.n && ok; i++) {
