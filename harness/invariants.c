@@ -11,7 +11,12 @@
  *          owner's driver, or VFIO on its behalf, placed it), or is taken by a PE of the
  *          function's owner; raising another owner's vector, or an interrupt nobody
  *          allocated on another owner's PE, breaks it;
- *   group  the function's IOMMU group has one owner (bridges aside) while traffic flows.
+ *   group  the function's IOMMU group has one owner (bridges aside) while traffic flows;
+ *   pasid  a PASID-tagged request is translated in the address space bound to (function,
+ *          PASID): never delivered peer to peer, never let through untranslated;
+ *   ats    a request the device says is translated (AT = Translated) is honoured only if the
+ *          address came from a translation the SMMU issued to that function and its ATC
+ *          still holds.
  *
  * A violation says what happened, who owns what, and each decision on the path that let it
  * through: the ACS bits not set, the IOMMU's configuration, the mapping that covered it, the
@@ -30,6 +35,8 @@ const char *inv_token(inv_kind_t k)
 	case INV_P2P: return "p2p";
 	case INV_MSI: return "msi";
 	case INV_GROUP: return "group";
+	case INV_PASID: return "pasid";
+	case INV_ATS: return "ats";
 	case INV_KINDS: break;
 	}
 	return "?";
@@ -178,6 +185,53 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 				 "the path: %s",
 				 name, owner_name(s, me), f->funcs[r->target].name, r->bar,
 				 owner_name(s, other), path);
+		}
+	}
+
+	/* pasid: a PASID-tagged request must meet the IOMMU and be translated for that PASID. */
+	if (st->tlp.has_pasid && tlp_is_memory(&st->tlp) && st->tlp.at == TLP_AT_UNTRANSLATED) {
+		const smmu_xlate_t *x = st->resumed ? &st->resume_x : &st->iommu;
+		bool p2p = r->outcome == PCIE_OUT_FUNCTION;
+		bool untranslated = r->outcome == PCIE_OUT_HOST && r->region != PCIE_NONE &&
+				    (!st->has_iommu ||
+				     (x->outcome == SMMU_XLATE_OK &&
+				      (x->path == SMMU_PATH_STE_BYPASS || x->path == SMMU_PATH_GBPA_BYPASS)));
+		if ((p2p || untranslated) && (v = add(st, INV_PASID))) {
+			if (p2p) {
+				path_decisions(s, r, path, sizeof path);
+				snprintf(v->text, sizeof v->text,
+					 "%s's request with PASID 0x%x reached %s peer to peer: no IOMMU saw "
+					 "its PASID (ACS Request Redirect or Upstream Forwarding is missing on "
+					 "the path: %s)",
+					 name, st->tlp.pasid, f->funcs[r->target].name, path);
+			} else {
+				iommu_decision(s, st, why, sizeof why);
+				snprintf(v->text, sizeof v->text,
+					 "%s's request with PASID 0x%x reached 0x%" PRIx64 " in %s without "
+					 "being translated in that PASID's address space: %s",
+					 name, st->tlp.pasid, st->tlp.address, f->regions[r->region].name, why);
+			}
+		}
+	}
+
+	/* ats: an address the device says is translated must be one the SMMU gave it. */
+	if (st->tlp.at == TLP_AT_TRANSLATED && tlp_is_memory(&st->tlp) &&
+	    r->outcome == PCIE_OUT_HOST && r->region != PCIE_NONE) {
+		const atc_t *atc = s->sys.atc ? &s->sys.atc[st->from] : NULL;
+		bool issued = false;
+		for (uint32_t i = 0; atc && i < atc->n && !issued; i++) {
+			const atc_entry_t *e = &atc->e[i];
+			issued = e->valid && st->tlp.address >= e->pa && st->tlp.address - e->pa < e->size &&
+				 (st->tlp.type == TLP_MRD ? e->r : e->w);
+		}
+		if (!issued && (v = add(st, INV_ATS))) {
+			iommu_decision(s, st, why, sizeof why);
+			snprintf(v->text, sizeof v->text,
+				 "%s sent a %s it calls translated (AT = Translated) to 0x%" PRIx64
+				 " (%s), but no translation the SMMU issued to it covers that address; "
+				 "let through because %s",
+				 name, st->tlp.type == TLP_MRD ? "read" : "write", st->tlp.address,
+				 f->regions[r->region].name, why);
 		}
 	}
 

@@ -203,6 +203,69 @@ steps:
 	EXPECT_LT(rep.find("isolation: 2 violations"), rep.find("[1] host e0 writes"));
 }
 
+// A NIC with ATS and PASID behind smmu0, and (no_iommu) the same without an SMMU.
+std::string ats_platform(bool no_iommu = false)
+{
+	std::string p = R"(name: t
+memory:
+  - { name: dram0, base: 0x80000000, size: 2G }
+)";
+	if (!no_iommu)
+		p += "smmus: [ { name: smmu0, base: 0x2b400000, streams: [ { rc: rc0 } ] } ]\n";
+	return p + R"(root_complexes:
+  - name: rc0
+    mmio: { base: 0x40000000, size: 256M }
+    ports:
+      - { root_port: rp0, acs: full, link: { endpoint: nic, bars: [16K], ats: true, pasid: 20 } }
+)";
+}
+
+TEST(Invariants, TranslatedRequestsMustUseAnAddressTheSmmuIssued)
+{
+	VfioRun r(ats_platform(), R"(iommu:
+  domains: [ { name: d, stage: 1, mappings: [ { iova: 0x100000, pa: dram0 + 0x100000, size: 64K } ] } ]
+  attach: [ { function: nic, domain: d, ats: true } ]
+steps:
+  - { from: nic, tlp: { type: MRd, address: 0x100000, length: 8, at: translation-request } }
+  - name: the translation it was given
+    from: nic
+    tlp: { type: MWr, address: dram0 + 0x100040, length: 64, at: translated }
+    expect: { outcome: memory, violations: none }
+  - name: an address it was never given
+    from: nic
+    tlp: { type: MWr, address: dram0 + 0x800000, length: 64, at: translated }
+    expect: { outcome: memory, violations: [ats] }
+)");
+	ASSERT_TRUE(r.loaded) << r.errors;
+	EXPECT_TRUE(r.s.steps[1].met) << r.s.steps[1].mismatch;
+	EXPECT_TRUE(r.s.steps[2].met) << r.s.steps[2].mismatch;
+	EXPECT_NE(std::string(r.s.steps[2].viol[0].text)
+			  .find("no translation the SMMU issued to it covers that address"),
+		  std::string::npos);
+}
+
+TEST(Invariants, PasidRequestsMustMeetTheIommu)
+{
+	VfioRun bypass(ats_platform(), R"(iommu:
+  attach: [ { function: nic, domain: bypass } ]
+steps:
+  - from: nic
+    tlp: { type: MWr, address: dram0, length: 64, pasid: 5 }
+    expect: { outcome: memory, violations: [pasid] }
+)");
+	ASSERT_TRUE(bypass.loaded) << bypass.errors;
+	EXPECT_TRUE(bypass.s.steps[0].met) << bypass.s.steps[0].mismatch;
+	EXPECT_NE(std::string(bypass.s.steps[0].viol[0].text).find("STE for StreamID 0x100 bypasses"),
+		  std::string::npos);
+	VfioRun none(ats_platform(true), R"(steps:
+  - from: nic
+    tlp: { type: MWr, address: dram0, length: 64, pasid: 5 }
+    expect: { outcome: memory, violations: [pasid] }
+)");
+	ASSERT_TRUE(none.loaded) << none.errors;
+	EXPECT_TRUE(none.s.steps[0].met) << none.s.steps[0].mismatch;
+}
+
 TEST(VfioErrors, BadVmsAndAssignments)
 {
 	std::string p = platform();
