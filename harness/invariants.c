@@ -178,6 +178,12 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 		bool granted = st->has_iommu && st->iommu.outcome == SMMU_XLATE_OK &&
 			       (st->iommu.path == SMMU_PATH_S1 || st->iommu.path == SMMU_PATH_S2 ||
 				st->iommu.path == SMMU_PATH_NESTED);
+		/* A function bound to VFIO but in no VM, in the sender's own group, is part of
+		 * what the sender's owner holds (the group is the unit of ownership). */
+		bool same_group = s->have_groups && s->groups.of[r->target] >= 0 &&
+				  s->groups.of[r->target] == s->groups.of[st->from];
+		if (other == OWNER_UNBOUND && same_group)
+			other = me;
 		if (other != me && !granted && (v = add(st, INV_P2P))) {
 			path_decisions(s, r, path, sizeof path);
 			snprintf(v->text, sizeof v->text,
