@@ -214,15 +214,19 @@ static int cmd_test(int argc, char **argv)
 	if (!paths)
 		return EXIT_BAD_INPUT;
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--jobs")) {
-			char *end;
-			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-			if (i + 1 >= argc || *end || v < 1 || v > 256) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--jobs") || !strncmp(argv[i], "-j", 2)) {
+			/* -j N, --jobs N, or -jN */
+			bool joined = argv[i][2] != '\0' && strcmp(argv[i], "--jobs");
+			const char *val = joined ? argv[i] + 2 : i + 1 < argc ? argv[i + 1] : NULL;
+			char *end = NULL;
+			long v = val ? strtol(val, &end, 10) : 0;
+			if (!val || *end || v < 1 || v > 256) {
 				free(paths);
-				return bad_usage("%s needs a number of jobs from 1 to 256", argv[i]);
+				return bad_usage("%s needs a number of jobs from 1 to 256", "-j");
 			}
 			jobs = (unsigned)v;
-			i++;
+			if (!joined)
+				i++;
 		} else if (!strcmp(argv[i], "--junit")) {
 			if (++i >= argc) {
 				free(paths);
