@@ -5,6 +5,7 @@
 #include "resv.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonw.h"
@@ -552,6 +553,38 @@ static void print_owners(FILE *out, const scenario_t *s)
 	}
 }
 
+static int cmp_time(const void *a, const void *b)
+{
+	sim_time_t x = *(const sim_time_t *)a, y = *(const sim_time_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* A stream's summary: outcomes, and its requests' latency distribution. */
+static void print_stream(FILE *out, const stream_t *sm)
+{
+	fprintf(out, "    stream: %u requests of %u bytes, %s over [0x%" PRIx64 ", +0x%" PRIx64 "):",
+		sm->done, sm->size, sm->random ? "random" : "sequential", sm->base, sm->window);
+	for (int o = 0; o <= EXP_STALLED; o++)
+		if (sm->outcomes[o])
+			fprintf(out, " %s %u", exp_outcome_token((exp_outcome_t)o), sm->outcomes[o]);
+	fputc('\n', out);
+	if (!sm->done)
+		return;
+	sim_time_t *v = malloc(sm->done * sizeof *v);
+	if (!v)
+		return;
+	memcpy(v, sm->lat, sm->done * sizeof *v);
+	qsort(v, sm->done, sizeof *v, cmp_time);
+	char a[32], b[32], c[32], d[32], e[32];
+	fmt_ns(a, sizeof a, v[0]);
+	fmt_ns(b, sizeof b, v[sm->done / 2]);
+	fmt_ns(c, sizeof c, v[(uint64_t)sm->done * 90 / 100]);
+	fmt_ns(d, sizeof d, v[(uint64_t)sm->done * 99 / 100]);
+	fmt_ns(e, sizeof e, v[sm->done - 1]);
+	fprintf(out, "    latency: min %s, p50 %s, p90 %s, p99 %s, max %s\n", a, b, c, d, e);
+	free(v);
+}
+
 /* Violations first: every broken invariant, by step. */
 static void print_violations(FILE *out, const scenario_t *s)
 {
@@ -615,9 +648,11 @@ void report_run_text(FILE *out, const scenario_t *s)
 							       : "Unsupported Request");
 			print_hops(out, s, &st->cpl);
 		}
-		fputs("    result: ", out);
+		fputs(st->stream ? "    last request's result: " : "    result: ", out);
 		describe_end(out, s, st);
 		fprintf(out, "; %s\n", lat);
+		if (st->stream)
+			print_stream(out, st->stream);
 		report_irq_step_text(out, s, st);
 		for (unsigned k = 0; k < st->nviol; k++)
 			fprintf(out, "    VIOLATION (%s): %s\n", inv_token(st->viol[k].kind),

@@ -406,6 +406,75 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 	return ok;
 }
 
+/* stream: { type: MRd|MWr, window: { base: ADDR, size: SIZE }, size: N, count: N,
+ *          pattern: sequential|random, gap_ns: N } */
+static bool parse_stream(scenario_t *s, step_t *st, const ycur_t *c, uint32_t index)
+{
+	if (st->from < 0) {
+		yerr(c, "a stream is a function's DMA: the step needs 'from: FUNCTION'");
+		return false;
+	}
+	if (!yexpect_map(c))
+		return false;
+	static const char *const keys[] = {"type", "window", "size", "count", "pattern", "gap_ns",
+					   NULL};
+	bool ok = ykeys(c, keys);
+	stream_t *sm = calloc(1, sizeof *sm);
+	if (!sm)
+		return false;
+	st->stream = sm;
+	ycur_t ty = yget(c, "type"), w = yneed(c, "window"), sz = yget(c, "size"),
+	       n = yneed(c, "count"), pat = yget(c, "pattern"), gap = yget(c, "gap_ns");
+	tlp_t *t = &st->tlp;
+	t->type = TLP_MWR;
+	if (ty.node) {
+		static const char *const types[] = {"MRd", "MWr", NULL};
+		int v;
+		if (yenum(&ty, types, &v))
+			t->type = v == 0 ? TLP_MRD : TLP_MWR;
+		else
+			ok = false;
+	}
+	const pcie_fabric_t *f = &s->platform.fabric;
+	t->requester_id = pcie_func_id(&f->funcs[st->from]);
+	t->segment = f->rcs[f->funcs[st->from].rc].segment;
+	sm->size = 64;
+	ok &= yopt_u32(&sz, &sm->size, 1, 4096);
+	ok &= n.node && yopt_u32(&n, &sm->count, 1, 1000000);
+	uint32_t g = 0;
+	ok &= yopt_u32(&gap, &g, 0, 1000000000);
+	sm->gap = (sim_time_t)g * SIM_NS;
+	if (pat.node) {
+		static const char *const pats[] = {"sequential", "random", NULL};
+		int v;
+		if (yenum(&pat, pats, &v))
+			sm->random = v == 1;
+		else
+			ok = false;
+	}
+	if (w.node && yexpect_map(&w)) {
+		static const char *const wk[] = {"base", "size", NULL};
+		ok &= ykeys(&w, wk);
+		ycur_t b = yneed(&w, "base"), z = yneed(&w, "size");
+		ok &= b.node && scenario_address(s, &b, &sm->base);
+		ok &= z.node && ysize(&z, &sm->window, 1, 1ull << 48);
+	} else {
+		ok = false;
+	}
+	if (ok && sm->window < sm->size) {
+		yerr(&w, "the window (%" PRIu64 " bytes) is smaller than one request (%u bytes)",
+		     sm->window, sm->size);
+		ok = false;
+	}
+	t->length = sm->size;
+	t->address = sm->base;
+	char name[32];
+	snprintf(name, sizeof name, "stream%u", index);
+	sim_rng_fork(s->sys.sim, name, &sm->rng);
+	sm->lat = ok ? calloc(sm->count, sizeof *sm->lat) : NULL;
+	return ok && sm->lat;
+}
+
 /* CMDQ_CONS.ERR codes by name (SMMU_CERROR_*). */
 static const char *const cerror_names[] = {"none", "ILL", "ABT", "ATC_INV_SYNC", NULL};
 
@@ -1527,8 +1596,8 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 			if (!yexpect_map(&st))
 				continue;
 			p->msi_vector = -1;
-			static const char *const keys[] = {"name", "from", "at_ns", "tlp", "msi", "do",
-							   "expect", NULL};
+			static const char *const keys[] = {"name", "from", "at_ns", "tlp", "msi", "stream",
+							   "do", "expect", NULL};
 			ykeys(&st, keys);
 			ycur_t nm = yget(&st, "name"), at = yget(&st, "at_ns"), act = yget(&st, "do"),
 			       ex = yget(&st, "expect");
@@ -1549,10 +1618,11 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 				parse_expect(s, p, &ex);
 				continue;
 			}
-			ycur_t from = yneed(&st, "from"), msi = yget(&st, "msi");
-			ycur_t tlp = msi.node ? yget(&st, "tlp") : yneed(&st, "tlp");
-			if (msi.node && tlp.node) {
-				yerr(&msi, "a step sends a TLP or raises a vector ('msi'), not both");
+			ycur_t from = yneed(&st, "from"), msi = yget(&st, "msi"), strm = yget(&st, "stream");
+			ycur_t tlp = msi.node || strm.node ? yget(&st, "tlp") : yneed(&st, "tlp");
+			if ((msi.node != NULL) + (tlp.node != NULL) + (strm.node != NULL) > 1) {
+				yerr(msi.node ? &msi : &strm, "a step sends a TLP, raises a vector ('msi') or "
+							      "streams DMA ('stream'): one of them");
 				continue;
 			}
 			const char *ft = ytext(&from);
@@ -1583,6 +1653,8 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 				parse_tlp(s, p, &tlp);
 			else if (msi.node)
 				scenario_parse_msi(s, p, &msi);
+			else if (strm.node)
+				parse_stream(s, p, &strm, (uint32_t)i);
 			parse_expect(s, p, &ex);
 		}
 	}
@@ -1611,6 +1683,11 @@ void scenario_free(scenario_t *s)
 	free(s->its_setup_cmds);
 	free(s->vectors);
 	free(s->deliveries);
+	for (uint32_t i = 0; s->steps && i < s->nsteps; i++)
+		if (s->steps[i].stream) {
+			free(s->steps[i].stream->lat);
+			free(s->steps[i].stream);
+		}
 	free(s->file);
 	free(s->description);
 	free(s->steps);
@@ -1658,7 +1735,8 @@ static void check(const scenario_t *s, step_t *st)
 	const pcie_route_t *r = &st->route;
 	const pcie_fabric_t *f = &s->platform.fabric;
 	st->mismatch[0] = '\0';
-	scenario_invariants(s, st);
+	if (!st->stream) /* a stream gathered its requests' violations as they ended */
+		scenario_invariants(s, st);
 	unsigned broke = 0;
 	for (unsigned i = 0; i < st->nviol; i++)
 		broke |= 1u << st->viol[i].kind;
@@ -1685,7 +1763,13 @@ static void check(const scenario_t *s, step_t *st)
 				 "expected isolation violations [%s], got [%s]; ", want, got);
 	}
 	exp_outcome_t got = step_outcome(st);
-	if (e->outcome != EXP_ANY && e->outcome != got)
+	if (st->stream && e->outcome != EXP_ANY &&
+	    st->stream->outcomes[e->outcome] != st->stream->done)
+		scenario_appendf(st->mismatch, sizeof st->mismatch,
+				 "expected every request to end %s, %u of %u did; ",
+				 exp_outcome_token(e->outcome), st->stream->outcomes[e->outcome],
+				 st->stream->done);
+	else if (e->outcome != EXP_ANY && e->outcome != got)
 		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected outcome %s, got %s; ",
 			exp_outcome_token(e->outcome), exp_outcome_token(got));
 	if (e->to != PCIE_NONE && r->target != e->to)
@@ -1852,10 +1936,47 @@ static void advance(sim_t *sim, void *ctx, uint64_t arg)
 	}
 }
 
+static void start_step(sim_t *sim, void *ctx, uint64_t arg);
+
+/* One request of a stream ended: count it, and send the next (or end the step). */
+static bool stream_next(runner_t *rn, uint64_t arg)
+{
+	step_t *st = &rn->s->steps[arg];
+	stream_t *sm = st->stream;
+	sim_t *sim = rn->s->sys.sim;
+	scenario_invariants(rn->s, st);
+	exp_outcome_t o = step_outcome(st);
+	if ((unsigned)o < sizeof sm->outcomes / sizeof sm->outcomes[0])
+		sm->outcomes[o]++;
+	sm->lat[sm->done] = sim_now(sim) - st->start;
+	for (unsigned k = 0; k < st->nviol; k++)
+		if (!sm->viol_count[st->viol[k].kind]++)
+			sm->first[st->viol[k].kind] = st->viol[k];
+	if (++sm->done < sm->count && !st->stalled) {
+		sim_schedule_at(sim, sim_now(sim) + sm->gap, start_step, rn, arg);
+		return true;
+	}
+	/* The step's violations: the first of each kind, with how many requests broke it. */
+	st->nviol = 0;
+	for (int k = 0; k < INV_KINDS && st->nviol < STEP_MAX_VIOLATIONS; k++)
+		if (sm->viol_count[k]) {
+			violation_t *v = &st->viol[st->nviol++];
+			*v = sm->first[k];
+			char more[64];
+			snprintf(more, sizeof more, " (%u of %u requests; the first shown)",
+				 sm->viol_count[k], sm->done);
+			scenario_appendf(v->text, sizeof v->text, "%s", more);
+		}
+	st->start = sm->t0;
+	return false;
+}
+
 static void finish_step(sim_t *sim, void *ctx, uint64_t arg)
 {
 	runner_t *rn = ctx;
 	step_t *st = &rn->s->steps[arg];
+	if (st->stream && stream_next(rn, arg))
+		return;
 	st->end = sim_now(sim);
 	check(rn->s, st);
 	if (!st->stalled) /* a stalled step let the scenario go on when it stalled */
@@ -2270,6 +2391,19 @@ static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 	if (st->act != ACT_NONE) {
 		do_action(rn, arg);
 		return;
+	}
+	if (st->stream) {
+		/* The next request of the stream: a fresh TLP at the next address. */
+		stream_t *sm = st->stream;
+		if (!sm->done)
+			sm->t0 = st->start;
+		uint64_t slots = sm->window / sm->size;
+		uint64_t k = sm->random ? sim_rng_below(&sm->rng, slots) : sm->done % slots;
+		st->tlp.address = sm->base + k * sm->size;
+		st->tlp.at = TLP_AT_UNTRANSLATED;
+		st->has_iommu = st->has_cpl = st->has_reg = st->has_msi = st->atc_hit = false;
+		st->nviol = 0;
+		pcie_route_init(&st->route);
 	}
 	if (st->from == STEP_FROM_HOST) {
 		pcie_route_init(&st->route);

@@ -170,6 +170,21 @@ typedef struct iommu_domain {
 	physalloc_t guest;    /* nested: the guest memory the tables are allocated from */
 } iommu_domain_t;
 
+/* A DMA stream: `count` requests of `size` bytes over a window, one after the other. */
+typedef struct stream {
+	uint64_t base, window;   /* the addresses: [base, base + window) */
+	uint32_t size, count;
+	bool random;             /* random offsets (aligned to size), else sequential */
+	sim_time_t gap;          /* between one request's end and the next's start */
+	sim_rng_t rng;
+	uint32_t done;
+	uint32_t outcomes[8];    /* per exp_outcome_t */
+	sim_time_t *lat;         /* per request: its latency */
+	unsigned viol_count[INV_KINDS]; /* per invariant: requests that broke it */
+	violation_t first[INV_KINDS];   /* ... and the first of them */
+	sim_time_t t0;           /* when the first request started */
+} stream_t;
+
 typedef struct step {
 	char name[96];
 	unsigned line;
@@ -184,6 +199,7 @@ typedef struct step {
 	uint32_t reg_offset;
 	bool reg_write, reg_ignored; /* ignored: not a 4- or 8-byte aligned access */
 	uint64_t reg_value;          /* written, or read */
+	stream_t *stream;  /* a DMA stream step (its tlp is the template) */
 	bool use_atc;      /* the device looks its address up in its ATC first */
 	bool atc_hit;      /* ... and found it: the TLP went out translated */
 	uint64_t atc_va;   /* the untranslated address it looked up */

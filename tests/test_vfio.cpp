@@ -266,6 +266,46 @@ steps:
 	EXPECT_TRUE(none.s.steps[0].met) << none.s.steps[0].mismatch;
 }
 
+TEST(Streams, EveryRequestIsRoutedCheckedAndCounted)
+{
+	VfioRun r(platform(), std::string(kVm1) + R"(assign: [ { function: e1, to: vm1 } ]
+iommu:
+  attach: [ { function: e0, domain: bypass } ]
+steps:
+  - name: e1 (vm1) over its RAM, random
+    from: e1
+    stream: { window: { base: 0x100000000, size: 1M }, size: 128, count: 500, pattern: random }
+    expect: { outcome: memory, violations: none }
+  - name: e0 (host, bypass) over the RAM's backing, then beyond the window's end
+    from: e0
+    stream: { type: MRd, window: { base: 0x80000000, size: 64K }, count: 20 }
+    expect: { outcome: memory, violations: [dma] }
+  - name: e1 past its RAM's end - blocked by the SMMU, one expectation for all
+    from: e1
+    stream: { window: { base: 0x10ff00000, size: 2M }, size: 4096, count: 512 }
+    expect: { outcome: memory }
+)");
+	ASSERT_TRUE(r.loaded) << r.errors;
+	const stream_t *a = r.s.steps[0].stream;
+	EXPECT_EQ(a->done, 500u);
+	EXPECT_EQ(a->outcomes[EXP_MEMORY], 500u);
+	EXPECT_TRUE(r.s.steps[0].met) << r.s.steps[0].mismatch;
+	ASSERT_EQ(r.s.steps[1].nviol, 1u);
+	EXPECT_NE(std::string(r.s.steps[1].viol[0].text).find("(20 of 20 requests; the first shown)"),
+		  std::string::npos);
+	EXPECT_TRUE(r.s.steps[1].met) << r.s.steps[1].mismatch;
+	// Half the window is past the RAM (0x110000000): those requests fault in the SMMU.
+	EXPECT_EQ(r.s.steps[2].stream->outcomes[EXP_MEMORY], 256u);
+	EXPECT_EQ(r.s.steps[2].stream->outcomes[EXP_BLOCKED], 256u);
+	EXPECT_STREQ(r.s.steps[2].mismatch, "expected every request to end memory, 256 of 512 did");
+	std::string rep = r.report();
+	EXPECT_NE(rep.find("stream: 500 requests of 128 bytes, random over [0x100000000, +0x100000): "
+			   "memory 500"),
+		  std::string::npos)
+		<< rep;
+	EXPECT_NE(rep.find("    latency: min "), std::string::npos);
+}
+
 TEST(VfioErrors, BadVmsAndAssignments)
 {
 	std::string p = platform();
