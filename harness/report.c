@@ -850,6 +850,39 @@ void report_run_json(FILE *out, const scenario_t *s)
 		jw_key(&j, "route");
 		json_route(&j, s, &st->route);
 		report_irq_step_json(&j, s, st);
+		jw_key(&j, "stream");
+		if (st->stream) {
+			const stream_t *sm = st->stream;
+			jw_obj(&j);
+			jw_ku64(&j, "requests", sm->done);
+			jw_ku64(&j, "size", sm->size);
+			jw_kstr(&j, "pattern", sm->random ? "random" : "sequential");
+			jw_khex(&j, "window_base", sm->base);
+			jw_ku64(&j, "window_size", sm->window);
+			jw_key(&j, "outcomes");
+			jw_obj(&j);
+			for (int o = 0; o <= EXP_STALLED; o++)
+				if (sm->outcomes[o])
+					jw_ku64(&j, exp_outcome_token((exp_outcome_t)o), sm->outcomes[o]);
+			jw_obj_end(&j);
+			sim_time_t *v = sm->done ? malloc(sm->done * sizeof *v) : NULL;
+			if (v) {
+				memcpy(v, sm->lat, sm->done * sizeof *v);
+				qsort(v, sm->done, sizeof *v, cmp_time);
+				jw_key(&j, "latency_ps");
+				jw_obj(&j);
+				jw_ku64(&j, "min", v[0]);
+				jw_ku64(&j, "p50", v[sm->done / 2]);
+				jw_ku64(&j, "p90", v[(uint64_t)sm->done * 90 / 100]);
+				jw_ku64(&j, "p99", v[(uint64_t)sm->done * 99 / 100]);
+				jw_ku64(&j, "max", v[sm->done - 1]);
+				jw_obj_end(&j);
+				free(v);
+			}
+			jw_obj_end(&j);
+		} else {
+			jw_null(&j);
+		}
 		jw_key(&j, "violations");
 		jw_arr(&j);
 		for (unsigned k = 0; k < st->nviol; k++) {
