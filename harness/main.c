@@ -13,6 +13,7 @@
 #include "platform.h"
 #include "report.h"
 #include "scenario.h"
+#include "outfile.h"
 #include "testrun.h"
 
 #include <unistd.h>
@@ -141,28 +142,9 @@ static int cmd_topo(int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* Writes the JSON report next to its destination and renames it into place, so a reader
- * never sees a partial file. */
-static bool write_json(const char *path, const scenario_t *s)
+static void json_report(FILE *f, const void *s)
 {
-	size_t n = strlen(path) + 8;
-	char *tmp = malloc(n);
-	if (!tmp)
-		return false;
-	snprintf(tmp, n, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		free(tmp);
-		return false;
-	}
 	report_run_json(f, s);
-	bool ok = !ferror(f);
-	ok &= fclose(f) == 0;
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok)
-		remove(tmp);
-	free(tmp);
-	return ok;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -192,7 +174,7 @@ static int cmd_run(int argc, char **argv)
 		fputs("iofab: out of memory\n", stderr);
 		return EXIT_BAD_INPUT;
 	}
-	if (json && !write_json(json, &s)) {
+	if (json && !outfile_write(json, json_report, &s)) {
 		fprintf(stderr, "iofab: cannot write %s\n", json);
 		scenario_free(&s);
 		return EXIT_BAD_INPUT;

@@ -559,6 +559,23 @@ static int cmp_time(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A stream's latency distribution: min, p50, p90, p99, max. false if it sent nothing. */
+static bool stream_percentiles(const stream_t *sm, sim_time_t q[5])
+{
+	sim_time_t *v = sm->done ? malloc(sm->done * sizeof *v) : NULL;
+	if (!v)
+		return false;
+	memcpy(v, sm->lat, sm->done * sizeof *v);
+	qsort(v, sm->done, sizeof *v, cmp_time);
+	q[0] = v[0];
+	q[1] = v[sm->done / 2];
+	q[2] = v[(uint64_t)sm->done * 90 / 100];
+	q[3] = v[(uint64_t)sm->done * 99 / 100];
+	q[4] = v[sm->done - 1];
+	free(v);
+	return true;
+}
+
 /* A stream's summary: outcomes, and its requests' latency distribution. */
 static void print_stream(FILE *out, const stream_t *sm)
 {
@@ -568,21 +585,14 @@ static void print_stream(FILE *out, const stream_t *sm)
 		if (sm->outcomes[o])
 			fprintf(out, " %s %u", exp_outcome_token((exp_outcome_t)o), sm->outcomes[o]);
 	fputc('\n', out);
-	if (!sm->done)
+	sim_time_t q[5];
+	if (!stream_percentiles(sm, q))
 		return;
-	sim_time_t *v = malloc(sm->done * sizeof *v);
-	if (!v)
-		return;
-	memcpy(v, sm->lat, sm->done * sizeof *v);
-	qsort(v, sm->done, sizeof *v, cmp_time);
-	char a[32], b[32], c[32], d[32], e[32];
-	fmt_ns(a, sizeof a, v[0]);
-	fmt_ns(b, sizeof b, v[sm->done / 2]);
-	fmt_ns(c, sizeof c, v[(uint64_t)sm->done * 90 / 100]);
-	fmt_ns(d, sizeof d, v[(uint64_t)sm->done * 99 / 100]);
-	fmt_ns(e, sizeof e, v[sm->done - 1]);
-	fprintf(out, "    latency: min %s, p50 %s, p90 %s, p99 %s, max %s\n", a, b, c, d, e);
-	free(v);
+	char t[5][32];
+	for (int i = 0; i < 5; i++)
+		fmt_ns(t[i], sizeof t[i], q[i]);
+	fprintf(out, "    latency: min %s, p50 %s, p90 %s, p99 %s, max %s\n", t[0], t[1], t[2], t[3],
+		t[4]);
 }
 
 /* Violations first: every broken invariant, by step. */
@@ -865,19 +875,14 @@ void report_run_json(FILE *out, const scenario_t *s)
 				if (sm->outcomes[o])
 					jw_ku64(&j, exp_outcome_token((exp_outcome_t)o), sm->outcomes[o]);
 			jw_obj_end(&j);
-			sim_time_t *v = sm->done ? malloc(sm->done * sizeof *v) : NULL;
-			if (v) {
-				memcpy(v, sm->lat, sm->done * sizeof *v);
-				qsort(v, sm->done, sizeof *v, cmp_time);
+			sim_time_t q[5];
+			if (stream_percentiles(sm, q)) {
+				static const char *const names[] = {"min", "p50", "p90", "p99", "max"};
 				jw_key(&j, "latency_ps");
 				jw_obj(&j);
-				jw_ku64(&j, "min", v[0]);
-				jw_ku64(&j, "p50", v[sm->done / 2]);
-				jw_ku64(&j, "p90", v[(uint64_t)sm->done * 90 / 100]);
-				jw_ku64(&j, "p99", v[(uint64_t)sm->done * 99 / 100]);
-				jw_ku64(&j, "max", v[sm->done - 1]);
+				for (int q_i = 0; q_i < 5; q_i++)
+					jw_ku64(&j, names[q_i], q[q_i]);
 				jw_obj_end(&j);
-				free(v);
 			}
 			jw_obj_end(&j);
 		} else {

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "scenario.h"
 
 enum { RES_PASS, RES_FAIL, RES_BAD };
@@ -224,25 +225,20 @@ static void xml_text(FILE *f, const char *s)
 	}
 }
 
-static bool write_junit(const char *path, const job_t *jobs, size_t n, size_t failed,
-			size_t bad)
+typedef struct junit {
+	const job_t *jobs;
+	size_t n, failed, bad;
+} junit_t;
+
+static void junit_xml(FILE *f, const void *ctx)
 {
-	size_t len = strlen(path) + 8;
-	char *tmp = malloc(len);
-	if (!tmp)
-		return false;
-	snprintf(tmp, len, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		free(tmp);
-		return false;
-	}
+	const junit_t *ju = ctx;
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<testsuites>\n  <testsuite name=\"iofab\" tests=\"%zu\" failures=\"%zu\" "
 		   "errors=\"%zu\">\n",
-		n, failed, bad);
-	for (size_t i = 0; i < n; i++) {
-		const job_t *j = &jobs[i];
+		ju->n, ju->failed, ju->bad);
+	for (size_t i = 0; i < ju->n; i++) {
+		const job_t *j = &ju->jobs[i];
 		fputs("    <testcase classname=\"iofab.scenario\" name=\"", f);
 		xml_text(f, j->path);
 		fputs("\"", f);
@@ -255,13 +251,6 @@ static bool write_junit(const char *path, const job_t *jobs, size_t n, size_t fa
 		fprintf(f, "\"/>\n    </testcase>\n");
 	}
 	fprintf(f, "  </testsuite>\n</testsuites>\n");
-	bool ok = !ferror(f);
-	ok &= fclose(f) == 0;
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok)
-		remove(tmp);
-	free(tmp);
-	return ok;
 }
 
 int testrun(char **paths, int npaths, unsigned jobs, const char *junit, FILE *out)
@@ -326,7 +315,8 @@ int testrun(char **paths, int npaths, unsigned jobs, const char *junit, FILE *ou
 	fprintf(out, "\n%zu scenario%s: %zu passed, %zu failed, %zu with errors\n", files.n,
 		files.n == 1 ? "" : "s", files.n - failed - bad, failed, bad);
 	int status = bad ? 2 : failed ? 1 : 0;
-	if (junit && !write_junit(junit, js, files.n, failed, bad)) {
+	junit_t ju = {js, files.n, failed, bad};
+	if (junit && !outfile_write(junit, junit_xml, &ju)) {
 		fprintf(stderr, "iofab: cannot write %s\n", junit);
 		status = 2;
 	}

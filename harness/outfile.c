@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* outfile.c — writing a report file whole or not at all (see outfile.h). */
+#include "outfile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool outfile_write(const char *path, void (*write)(FILE *f, const void *ctx), const void *ctx)
+{
+	size_t n = strlen(path) + 8;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return false;
+	snprintf(tmp, n, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		free(tmp);
+		return false;
+	}
+	write(f, ctx);
+	bool ok = !ferror(f);
+	ok &= fclose(f) == 0;
+	ok = ok && rename(tmp, path) == 0;
+	if (!ok)
+		remove(tmp);
+	free(tmp);
+	return ok;
+}
