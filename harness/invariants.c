@@ -99,10 +99,15 @@ static void iommu_decision(const scenario_t *s, const step_t *st, char *buf, siz
 	default:
 		break;
 	}
+	/* The domain whose tables translated it: found by the ASID (stage 1) or VMID (stage 2)
+	 * the SMMU used, whichever STE (the function's, its alias's) and CD (PASID) it was. */
 	const char *dom = "?";
-	int32_t a = s->attached ? s->attached[st->from] : ATTACH_NONE;
-	if (a >= 0)
-		dom = s->domains[a].name;
+	for (uint32_t i = 0; i < s->ndomains; i++) {
+		const iommu_domain_t *d = &s->domains[i];
+		if ((d->stage == 1 && x->path != SMMU_PATH_S2 && d->asid == x->asid) ||
+		    (d->stage == 2 && x->path == SMMU_PATH_S2 && d->vmid == x->vmid))
+			dom = d->name;
+	}
 	snprintf(buf, size, "%s translated 0x%" PRIx64 " to 0x%" PRIx64 " with a mapping of domain "
 			    "%s (%s)",
 		 smmu, st->tlp.address, x->pa, dom, smmu_path_name(x->path));
@@ -119,11 +124,15 @@ static void path_decisions(const scenario_t *s, const pcie_route_t *r, char *buf
 		const char *tok = pcie_why_token(hp->why);
 		if (!strcmp(tok, "send"))
 			continue;
-		int n = snprintf(buf + used, size - used, "%s%s %s (%s)", used ? "; " : "",
+		char one[192];
+		int n = snprintf(one, sizeof one, "%s%s %s (%s)", used ? "; " : "",
 				 hp->node >= 0 ? f->funcs[hp->node].name : f->rcs[hp->rc].name, tok,
 				 pcie_why_text(hp->why));
-		if (n < 0)
-			break;
+		if (n < 0 || used + (size_t)n + 5 >= size) {
+			snprintf(buf + used, size - used, "%s...", used ? "; " : "");
+			break; /* whole hops only */
+		}
+		memcpy(buf + used, one, (size_t)n + 1);
 		used += (size_t)n;
 	}
 }
@@ -186,11 +195,16 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 			other = me;
 		if (other != me && !granted && (v = add(st, INV_P2P))) {
 			path_decisions(s, r, path, sizeof path);
+			char bar[16] = "";
+			if (r->bar >= 0)
+				snprintf(bar, sizeof bar, "'s BAR%d", r->bar);
+			if (st->has_iommu)
+				iommu_decision(s, st, why, sizeof why);
 			snprintf(v->text, sizeof v->text,
-				 "%s (%s) reached %s's BAR%d (%s) peer to peer, never seen by an IOMMU; "
-				 "the path: %s",
-				 name, owner_name(s, me), f->funcs[r->target].name, r->bar,
-				 owner_name(s, other), path);
+				 "%s (%s) reached %s%s (%s) peer to peer, %s%s; the path: %s", name,
+				 owner_name(s, me), f->funcs[r->target].name, bar, owner_name(s, other),
+				 st->has_iommu ? "untranslated: " : "never seen by an IOMMU",
+				 st->has_iommu ? why : "", path);
 		}
 	}
 

@@ -531,7 +531,10 @@ static void print_owners(FILE *out, const scenario_t *s)
 		unsigned n = 0;
 		for (uint32_t pe = 0; s->pe_owner && pe < p->gic.params.pes; pe++)
 			if (s->pe_owner[pe] == o)
-				fprintf(out, "%s%u", n++ ? ", " : "; vCPUs on PEs ", pe);
+				fprintf(out, "%s%u", n++ ? ", " : vm->nram ? "; vCPUs on PEs " : " PEs ",
+					pe);
+		if (!vm->nram && !n)
+			fputs(" no RAM, no PEs", out);
 		fputc('\n', out);
 	}
 	for (uint32_t i = 0; i < s->nassigns; i++) {
@@ -667,7 +670,7 @@ void report_run_text(FILE *out, const scenario_t *s)
 		for (unsigned k = 0; k < st->nviol; k++)
 			fprintf(out, "    VIOLATION (%s): %s\n", inv_token(st->viol[k].kind),
 				st->viol[k].text);
-		if (!st->expect.present)
+		if (!st->expect.present && st->met)
 			fputs("    expectation: none\n", out);
 		else if (st->met)
 			fputs("    expectation: met\n", out);
@@ -759,7 +762,9 @@ static void json_register(jw_t *j, const scenario_t *s, const step_t *st, bool i
 static void json_expectation(jw_t *j, const step_t *st)
 {
 	jw_key(j, "expectation");
-	if (!st->expect.present && !st->act_failed) {
+	/* No expectation: null, unless the step failed anyway (its action, or an isolation
+	 * violation nobody expected). */
+	if (!st->expect.present && !st->act_failed && (st->met || !st->ran)) {
 		jw_null(j);
 		return;
 	}
@@ -768,10 +773,10 @@ static void json_expectation(jw_t *j, const step_t *st)
 	jw_kbool(j, "met", met);
 	if (met)
 		jw_kstr(j, "mismatch", NULL);
-	else if (st->expect.present)
-		jw_kstr(j, "mismatch", st->mismatch);
-	else
+	else if (st->act_failed && !st->expect.present)
 		jw_kstr(j, "mismatch", "the action failed");
+	else
+		jw_kstr(j, "mismatch", st->mismatch);
 	jw_obj_end(j);
 }
 

@@ -109,7 +109,8 @@ typedef struct irq_vector {
 #define VM_MAX_RAM 8
 
 /* A VM (an owner other than the host): its guest-physical RAM, backed by host DRAM the VMM
- * allocated, and the stage-2 IOMMU domain (IOVA = GPA) its assigned devices share. */
+ * allocated, and the IOMMU domain (IOVA = GPA; stage 1 when the SMMU has it, as
+ * arm-smmu-v3 gives VFIO) its assigned devices share. */
 typedef struct vm {
 	struct vm_ram {
 		uint64_t gpa, size, hpa;

@@ -621,7 +621,8 @@ bool scenario_parse_irq_expect(scenario_t *s, step_t *st, const ycur_t *c)
 		const char *t = ytext(&f);
 		e->owner = t ? scenario_owner(s, t) : -1;
 		if (e->owner < 0) {
-			yerr(&f, "no owner '%s' (host, or one named under interrupts.owners)", t ? t : "");
+			yerr(&f, "no owner '%s' (host, or one named under vms or interrupts.owners)",
+			     t ? t : "");
 			ok = false;
 		}
 	}

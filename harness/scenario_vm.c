@@ -211,6 +211,13 @@ static int vm_domain(scenario_t *s, int owner, int32_t fn, const ycur_t *at)
 	uint8_t stage = p->smmus[si].params.s1p ? 1 : 2;
 	char name[64];
 	snprintf(name, sizeof name, "vfio-%s", s->owners[owner]);
+	for (uint32_t i = 0; i < s->ndomains; i++)
+		if (!strcmp(s->domains[i].name, name)) {
+			yerr(at, "the domain name '%s' is the VMM's for %s: rename the iommu.domains "
+				 "entry",
+			     name, s->owners[owner]);
+			return -1;
+		}
 	int d = scenario_new_domain(s, name, stage, at);
 	if (d < 0)
 		return -1;
@@ -243,8 +250,8 @@ static void check_assignment(scenario_t *s, assignment_t *a)
 	int32_t grp = s->groups.of[a->fn];
 	if (system_smmu_of(&s->sys, f->rc) < 0 || grp < 0) {
 		refuse(a, REFUSE_NO_IOMMU, "%s (%s) has no IOMMU group: %s", f->name, bdf,
-		       grp < 0 ? "the SMMU driver refused its StreamID"
-			       : "its root complex is behind no IOMMU");
+		       system_smmu_of(&s->sys, f->rc) < 0 ? "its root complex is behind no IOMMU"
+							    : "the SMMU driver refused its StreamID");
 		return;
 	}
 	/* Viability: every endpoint of the group handed to VFIO (bridges may stay with
@@ -277,9 +284,11 @@ static void check_assignment(scenario_t *s, assignment_t *a)
 			refuse(a, REFUSE_MSI_NOT_ISOLATED,
 			       "vfio_iommu_type1_attach_group: No interrupt remapping support.  Use the "
 			       "module param \"allow_unsafe_interrupts\" to enable VFIO IOMMU support on "
-			       "this platform (%s's MSIs go to a GICv2m frame, which cannot tell who "
-			       "writes%s)",
-			       f->name, s->msi_isolation_global ? "; policy: global" : "");
+			       "this platform (%s)",
+			       s->msi_isolation_global
+				       ? "msi_isolation: global, and the platform has a GICv2m frame, "
+					 "which cannot tell who writes"
+				       : "its MSIs go to a GICv2m frame, which cannot tell who writes");
 			return;
 		}
 		a->unsafe_msi = true;

@@ -131,12 +131,20 @@ static void run_one(const char *path, result_t *r)
 	r->kind = r->not_met ? RES_FAIL : RES_PASS;
 	for (uint32_t i = 0; i < s.nsteps && r->kind == RES_FAIL; i++) {
 		const step_t *st = &s.steps[i];
-		if (st->act_failed || (st->expect.present && !st->met)) {
+		if (st->act_failed || (st->ran && !st->met)) {
 			snprintf(r->message, sizeof r->message, "step %u '%s' (line %u): %s", i + 1,
 				 st->name, st->line,
 				 st->act_failed ? st->act_detail : st->mismatch);
 			break;
 		}
+	}
+	for (uint32_t i = 0; i < s.nassigns && r->kind == RES_FAIL && !r->message[0]; i++) {
+		const assignment_t *a = &s.assigns[i];
+		if (a->expect >= 0 && a->expect != (int)a->refused)
+			snprintf(r->message, sizeof r->message,
+				 "assign %s to %s (line %u): expected %s, got %s",
+				 s.platform.fabric.funcs[a->fn].name, s.owners[a->owner], a->line,
+				 refusal_token((refusal_t)a->expect), refusal_token(a->refused));
 	}
 	scenario_free(&s);
 }

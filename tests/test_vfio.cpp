@@ -201,6 +201,10 @@ steps:
 	EXPECT_TRUE(r.s.steps[1].met) << r.s.steps[1].mismatch;
 	std::string rep = r.report();
 	EXPECT_LT(rep.find("isolation: 2 violations"), rep.find("[1] host e0 writes"));
+	EXPECT_NE(rep.find("    expectation: NOT MET: isolation violated (dma) and no expectation "
+			   "says so\n"),
+		  std::string::npos)
+		<< rep;
 }
 
 // A NIC with ATS and PASID behind smmu0, and (no_iommu) the same without an SMMU.
