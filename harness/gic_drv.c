@@ -565,8 +565,16 @@ void v2m_drv_free(v2m_drv_t *d)
 
 uint32_t v2m_drv_alloc(v2m_drv_t *d, uint32_t nr, uint32_t cpu, uint32_t *frame)
 {
+	return v2m_drv_alloc_in(d, nr, cpu, ~0ull, frame);
+}
+
+uint32_t v2m_drv_alloc_in(v2m_drv_t *d, uint32_t nr, uint32_t cpu, uint64_t frames,
+			  uint32_t *frame)
+{
 	nr = roundup_pow2(nr ? nr : 1);
 	for (uint32_t f = 0; f < d->nframes; f++) {
+		if (f < 64 && !(frames >> f & 1))
+			continue;
 		uint64_t typer = gicv2m_read(d->frames[f].frame, V2M_MSI_TYPER, 4);
 		uint32_t base = (uint32_t)FIELD_GET(typer, V2M_TYPER_BASE);
 		uint32_t count = (uint32_t)FIELD_GET(typer, V2M_TYPER_NUMBER);

@@ -155,5 +155,8 @@ void v2m_drv_free(v2m_drv_t *d);
  * with room, routes them to `cpu`, sets their priority and enables them. Returns the first
  * SPI's INTID (0 if none), *frame the frame index; the MSI is (frame pa + 0x40, INTID). */
 uint32_t v2m_drv_alloc(v2m_drv_t *d, uint32_t nr, uint32_t cpu, uint32_t *frame);
+/* The same among the frames of `frames` (bit n: frame n), those the device can reach. */
+uint32_t v2m_drv_alloc_in(v2m_drv_t *d, uint32_t nr, uint32_t cpu, uint64_t frames,
+			  uint32_t *frame);
 
 #endif /* IOFAB_GIC_DRV_H */

@@ -242,10 +242,17 @@ static bool alloc_vectors(scenario_t *s, const ycur_t *c)
 			unsigned cpu = 0;
 			while (!(mask >> cpu & 1))
 				cpu++;
+			/* The first frame with room among those the function's root complex
+			 * reaches (the frame its firmware names as MSI parent; all of them when
+			 * every frame is reachable, as Linux assumes). */
+			uint64_t reach = 0;
+			for (unsigned fr = 0; fr < p->gic.nv2m && fr < 64; fr++)
+				if (f->rc >= 64 || (p->gic.v2m[fr].rcs >> f->rc & 1))
+					reach |= 1ull << fr;
 			uint32_t frame;
-			v->intid = v2m_drv_alloc(&s->sys.v2md, 1, cpu, &frame);
+			v->intid = v2m_drv_alloc_in(&s->sys.v2md, 1, cpu, reach, &frame);
 			if (!v->intid) {
-				yerr(c, "no free SPI left in the GICv2m frames for '%s'", f->name);
+				yerr(c, "no free SPI left in the GICv2m frames '%s' can reach", f->name);
 				return false;
 			}
 			v->ctrl = (int)frame;
