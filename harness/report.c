@@ -455,7 +455,7 @@ static const char *action_name(step_action_t a)
 {
 	static const char *const names[] = {"none",	   "write",	"map",	 "unmap",
 					    "command",	   "sync",	"events", "its_command",
-					    "its_retry",   "mask"};
+					    "its_retry",   "mask",	"hotplug", "unplug"};
 	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }
 
@@ -507,6 +507,23 @@ static void describe_action(FILE *out, const scenario_t *s, const step_t *st)
 	case ACT_PE_MASK:
 		report_irq_action_text(out, s, st);
 		break;
+	case ACT_HOTPLUG:
+	case ACT_UNPLUG: {
+		const char *fn = s->platform.fabric.funcs[st->act_fn].name;
+		const assignment_t *a = st->act_assign >= 0 ? &s->assigns[st->act_assign] : NULL;
+		if (st->act == ACT_UNPLUG)
+			fprintf(out, "unplugged %s from %s: it is the host's again (its traffic aborts "
+				     "until a host driver attaches it)",
+				fn, a ? s->owners[a->owner] : "?");
+		else if (a && a->refused)
+			fprintf(out, "hotplug %s into %s REFUSED (%s): %s", fn, s->owners[a->owner],
+				refusal_token(a->refused), a->why);
+		else if (a)
+			fprintf(out, "hot-plugged %s into %s%s", fn, s->owners[a->owner],
+				a->unsafe_msi ? " (allow_unsafe_interrupts: its MSIs are not isolated)"
+					      : "");
+		break;
+	}
 	case ACT_NONE:
 		break;
 	}
@@ -543,12 +560,15 @@ static void print_owners(FILE *out, const scenario_t *s)
 		platform_bdf(p, a->fn, bdf, sizeof bdf);
 		fprintf(out, "  assign %s (%s, group %d) to %s: ", p->fabric.funcs[a->fn].name, bdf,
 			s->have_groups ? s->groups.of[a->fn] : -1, s->owners[a->owner]);
+		if (a->step >= 0)
+			fprintf(out, "(hotplug, step %d) ", a->step + 1);
 		if (a->refused)
 			fprintf(out, "REFUSED (%s): %s", refusal_token(a->refused), a->why);
 		else
-			fprintf(out, "accepted%s", a->unsafe_msi ? " (allow_unsafe_interrupts: its MSIs "
-								   "are not isolated)"
-								 : "");
+			fprintf(out, "accepted%s%s", a->unsafe_msi ? " (allow_unsafe_interrupts: its MSIs "
+								     "are not isolated)"
+								   : "",
+				a->unplugged ? "; unplugged later" : "");
 		if (a->expect >= 0 && a->expect != (int)a->refused)
 			fprintf(out, " -- expectation NOT MET: expected %s",
 				refusal_token((refusal_t)a->expect));
@@ -979,6 +999,12 @@ void report_run_json(FILE *out, const scenario_t *s)
 		jw_kstr(&j, "result", refusal_token(a->refused));
 		jw_kstr(&j, "message", a->refused ? a->why : NULL);
 		jw_kbool(&j, "unsafe_interrupts", a->unsafe_msi);
+		jw_key(&j, "hotplug_step");
+		if (a->step >= 0)
+			jw_u64(&j, (uint64_t)a->step + 1);
+		else
+			jw_null(&j);
+		jw_kbool(&j, "unplugged", a->unplugged);
 		jw_obj_end(&j);
 	}
 	jw_arr_end(&j);

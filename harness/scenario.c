@@ -493,6 +493,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	e->cerror = -1;
 	e->nevents = -1;
 	e->violations = -1;
+	e->assignment = -1;
 	scenario_parse_irq_expect(s, st, NULL);
 	if (!c->node)
 		return true;
@@ -504,7 +505,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 					   "requester_id", "completion", "event", "pa", "cerror", "atc",
 					   "events", "interrupt", "intid", "pe", "owner",
 					   "interrupt_error", "delivery_ns", "its_error", "its_stalled",
-					   "violations", NULL};
+					   "violations", "assignment", NULL};
 	bool ok = ykeys(c, keys);
 	static const char *const outcomes[] = {"delivered", "memory", "blocked", "unsupported",
 					       "host", "translated", "stalled", NULL};
@@ -519,6 +520,18 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 		return false;
 	}
 	ok &= scenario_parse_irq_expect(s, st, c);
+	ycur_t asg = yget(c, "assignment");
+	if (asg.node) {
+		static const char *const res[] = {"accepted",	     "group-not-viable",
+						  "group-in-use",     "msi-not-isolated",
+						  "reserved-region", "no-iommu", NULL};
+		if (st->act != ACT_HOTPLUG) {
+			yerr(&asg, "'assignment' is expected of a hotplug step");
+			ok = false;
+		} else if (!yenum(&asg, res, &e->assignment)) {
+			ok = false;
+		}
+	}
 	ycur_t vi = yget(c, "violations");
 	if (vi.node) {
 		static const char *const kinds[] = {"dma", "p2p", "msi", "group", "pasid", "ats",
@@ -1013,6 +1026,46 @@ static bool collect_attach(scenario_t *s, const ycur_t *c, attach_req_t *r)
 
 /* Programs one function's STE (and CD table) from all its attachments: a default domain for
  * traffic without a PASID, and stage-1 domains bound to PASIDs (CD n for PASID n). */
+/* The STE (and CD) for a stream whose traffic without PASID goes to domain d, a stage-2 or
+ * a plain stage-1 domain (not nested). Returns 0, or -1 when the driver failed. */
+static int ste_for_domain(scenario_t *s, smmu_drv_t *drv, uint32_t sid, const iommu_domain_t *d,
+			  bool stall, unsigned eats, uint64_t ste[8])
+{
+	(void)s;
+	if (d->stage == 2) {
+		smmu_ste_s2(ste, &d->pt, d->vmid, eats);
+		ste[2] |= SMMU_PREP(STE2_S2S, stall);
+		return 0;
+	}
+	unsigned fmt;
+	uint64_t cd[8];
+	uint64_t cdtab = smmu_drv_alloc_cdtab(drv, 0, false, &fmt);
+	smmu_cd_build(cd, &d->pt, d->asid, true);
+	cd[0] |= SMMU_PREP(CD0_S, stall);
+	int r = cdtab ? smmu_drv_write_cd(drv, sid, cdtab, fmt, 0, cd) : -1;
+	smmu_ste_s1(ste, cdtab, 0, fmt, STE_S1DSS_SSID0, eats);
+	return r;
+}
+
+bool scenario_attach_now(scenario_t *s, int32_t fn, int dom)
+{
+	const platform_t *p = &s->platform;
+	const pcie_func_t *f = &p->fabric.funcs[fn];
+	int si = system_smmu_of(&s->sys, f->rc);
+	smmu_drv_t *drv = &s->sys.drv[si];
+	uint32_t sid = platform_stream_id(p, f->rc, groups_dma_alias(p, fn));
+	uint64_t ste[8];
+	int r = 0;
+	if (dom >= 0)
+		r = ste_for_domain(s, drv, sid, &s->domains[dom], false, STE_EATS_ABORT, ste);
+	else
+		smmu_ste_abort(ste);
+	if (!r)
+		r = smmu_drv_write_ste(drv, sid, ste);
+	s->attached[fn] = dom >= 0 ? dom : ATTACH_ABORT;
+	return r == 0;
+}
+
 static bool program_function(scenario_t *s, const attach_req_t *reqs, unsigned n, int32_t fn)
 {
 	const platform_t *p = &s->platform;
@@ -1057,10 +1110,9 @@ static bool program_function(scenario_t *s, const attach_req_t *reqs, unsigned n
 				smmu_ste_bypass(ste);
 			else
 				smmu_ste_abort(ste);
-		} else if (def->d->stage == 2) {
-			smmu_ste_s2(ste, &def->d->pt, def->d->vmid, eats);
-			ste[2] |= SMMU_PREP(STE2_S2S, def->stall);
-		} else if (def->d->parent >= 0) {
+		} else if (def->d->parent < 0) {
+			r = ste_for_domain(s, drv, sid, def->d, def->stall, eats, ste);
+		} else {
 			/* Nested: the guest's CD sits in guest memory too, found by IPA. */
 			iommu_domain_t *g = def->d, *pd = &s->domains[g->parent];
 			if (!p->smmus[si].msi_bypass && !map_msi_window(s, pd, si, &def->at))
@@ -1079,13 +1131,6 @@ static bool program_function(scenario_t *s, const attach_req_t *reqs, unsigned n
 			smmu_ste_nested(ste, cd_pa - g->pt.ipa_delta, 0, STE_S1FMT_LINEAR,
 					STE_S1DSS_SSID0, &pd->pt, pd->vmid, eats);
 			ste[2] |= SMMU_PREP(STE2_S2S, def->stall);
-		} else {
-			unsigned fmt;
-			uint64_t cdtab = smmu_drv_alloc_cdtab(drv, 0, false, &fmt);
-			smmu_cd_build(cd, &def->d->pt, def->d->asid, true);
-			cd[0] |= SMMU_PREP(CD0_S, def->stall);
-			r = cdtab ? smmu_drv_write_cd(drv, sid, cdtab, fmt, 0, cd) : -1;
-			smmu_ste_s1(ste, cdtab, 0, fmt, STE_S1DSS_SSID0, eats);
 		}
 	} else {
 		if (def && def->d && (def->d->stage == 2 || def->d->parent >= 0)) {
@@ -1174,6 +1219,12 @@ bool scenario_domain_map(scenario_t *s, iommu_domain_t *d, uint64_t iova, uint64
 	}
 	(void)s;
 	return true;
+}
+
+bool scenario_prepare_domain(scenario_t *s, int32_t fn, int dom, const ycur_t *at)
+{
+	int si = system_smmu_of(&s->sys, s->platform.fabric.funcs[fn].rc);
+	return s->platform.smmus[si].msi_bypass || map_msi_window(s, &s->domains[dom], si, at);
 }
 
 bool scenario_attach(scenario_t *s, int32_t fn, int dom, const ycur_t *at)
@@ -1411,12 +1462,12 @@ static bool parse_action(scenario_t *s, step_t *st, const ycur_t *c)
 		return false;
 	static const char *const kinds[] = {"write",	   "map",	"unmap", "command",
 					    "sync",	   "events",	"its_command", "its_retry",
-					    "mask",	   "unmask",	NULL};
+					    "mask",	   "unmask",	"hotplug", "unplug", NULL};
 	if (!ykeys(c, kinds))
 		return false;
 	if (ymap_len(c) != 1) {
 		yerr(c, "an action step does one thing: write, map, unmap, command, sync, events, "
-			"its_command, its_retry, mask or unmask");
+			"its_command, its_retry, mask, unmask, hotplug or unplug");
 		return false;
 	}
 	ycur_t k = ymap_key(c, 0), v = ymap_val(c, 0);
@@ -1425,6 +1476,8 @@ static bool parse_action(scenario_t *s, step_t *st, const ycur_t *c)
 	if (!strcmp(kind, "its_command") || !strcmp(kind, "its_retry") || !strcmp(kind, "mask") ||
 	    !strcmp(kind, "unmask"))
 		return scenario_parse_irq_action(s, st, kind, &v);
+	if (!strcmp(kind, "hotplug") || !strcmp(kind, "unplug"))
+		return scenario_parse_vm_action(s, st, kind, &v);
 	if (!strcmp(kind, "write") && s->have_sys && s->platform.gic.present) {
 		/* A raw write into memory (an interrupt table, say) needs no SMMU. */
 	} else if (!s->have_sys || !s->platform.nsmmus) {
@@ -1816,6 +1869,11 @@ static void check(const scenario_t *s, step_t *st)
 	}
 	if (st->act_failed)
 		scenario_appendf(st->mismatch, sizeof st->mismatch, "the action failed: %s; ", st->act_detail);
+	if (e->assignment >= 0 && st->act_assign >= 0 &&
+	    (int)s->assigns[st->act_assign].refused != e->assignment)
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected the hotplug %s, got %s; ",
+				 refusal_token((refusal_t)e->assignment),
+				 refusal_token(s->assigns[st->act_assign].refused));
 	if (e->cerror >= 0 && (int)st->act_cerror != e->cerror)
 		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected command error %s, got %s; ",
 			cerror_names[e->cerror], st->act_cerror < 4 ? cerror_names[st->act_cerror] : "?");
@@ -2373,6 +2431,11 @@ static void do_action(runner_t *rn, uint64_t arg)
 	}
 	case ACT_PE_MASK:
 		gic_pe_mask(sc->sys.gic, (uint32_t)st->act_addr, st->act_value != 0);
+		break;
+	case ACT_HOTPLUG:
+	case ACT_UNPLUG:
+		/* The driver work (STE, CD, CMD_SYNC) runs the simulation meanwhile. */
+		scenario_vm_action(sc, st);
 		break;
 	case ACT_NONE:
 		break;

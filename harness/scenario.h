@@ -63,6 +63,7 @@ typedef struct expectation {
 	int its_error;    /* -1 any, 0 none, else an ITS command error code (its command steps) */
 	int violations;   /* -1 any, else a bit mask of inv_kind_t the step must break (0: none) */
 	int its_stalled;  /* -1 any, 0, 1 */
+	int assignment;   /* -1 any, else the refusal_t a hotplug step must end with */
 	int cerror;       /* -1 any, else the CERROR code the wait for CMD_SYNC saw (0 none) */
 	int nevents;      /* -1 any, else the exact list of events drained */
 	uint8_t events[16];
@@ -79,7 +80,9 @@ typedef enum step_action {
 	ACT_EVENTS,  /* drain an SMMU's event queue */
 	ACT_ITS_COMMAND, /* queue one ITS command (and maybe a SYNC), wait for the ITS */
 	ACT_ITS_RETRY,   /* write GITS_CWRITER.Retry: restart a stalled ITS queue */
-	ACT_PE_MASK      /* mask or unmask interrupts on a PE */
+	ACT_PE_MASK,     /* mask or unmask interrupts on a PE */
+	ACT_HOTPLUG,     /* assign a function to a VM while the scenario runs */
+	ACT_UNPLUG       /* take it back (to the host) */
 } step_action_t;
 
 /* What became of an MSI write that reached a doorbell. */
@@ -141,6 +144,8 @@ typedef struct assignment {
 	int expect;         /* -1 any, else the refusal_t expected (REFUSE_NONE: accepted) */
 	bool unsafe_msi;    /* accepted with allow_unsafe_interrupts although not isolated */
 	unsigned line;
+	int step;           /* the hotplug step that made it (index), -1: the assign section */
+	bool unplugged;     /* taken back by an unplug step */
 } assignment_t;
 
 /* An isolation invariant a TLP or an interrupt broke. */
@@ -250,6 +255,11 @@ typedef struct step {
 	uint32_t act_its_errors;  /* command errors recorded while it ran */
 	uint32_t act_its_code;    /* the first of them */
 	bool act_its_stalled;
+
+	/* Hotplug and unplug steps. */
+	int32_t act_fn;
+	int act_owner;
+	int act_assign;        /* the assignment the step made or ended, -1 */
 
 	/* Isolation invariants the step broke. */
 	violation_t viol[STEP_MAX_VIOLATIONS];

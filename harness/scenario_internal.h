@@ -23,12 +23,21 @@ bool scenario_init_owners(scenario_t *s);                  /* the host; the VMM'
 bool scenario_parse_options(scenario_t *s, const ycur_t *c);
 bool scenario_parse_vms(scenario_t *s, const ycur_t *c);
 bool scenario_parse_assign(scenario_t *s, const ycur_t *c); /* after iommu */
+/* Action steps hotplug and unplug (parse), and what they do when they run. */
+bool scenario_parse_vm_action(scenario_t *s, step_t *st, const char *kind, const ycur_t *v);
+void scenario_vm_action(scenario_t *s, step_t *st);
+/* Maps the MSI window of fn's SMMU into domain dom (load time). */
+bool scenario_prepare_domain(scenario_t *s, int32_t fn, int dom, const ycur_t *at);
 /* IOMMU domains made by the VMM (scenario.c): a new empty domain (its index, -1 on error);
  * a mapping in it; a function attached to it (MSI window included). */
 int scenario_new_domain(scenario_t *s, const char *name, uint8_t stage, const ycur_t *at);
 bool scenario_domain_map(scenario_t *s, iommu_domain_t *d, uint64_t iova, uint64_t pa,
 			 uint64_t size, const ycur_t *at);
 bool scenario_attach(scenario_t *s, int32_t fn, int dom, const ycur_t *at);
+/* The same while the scenario runs (the domain's MSI window already mapped): a plain
+ * stage-1 or stage-2 domain, or dom < 0 to abort the function's traffic. false when the
+ * driver failed. */
+bool scenario_attach_now(scenario_t *s, int32_t fn, int dom);
 
 /* Isolation invariants (invariants.c): recomputes the step's violations. */
 void scenario_invariants(const scenario_t *s, step_t *st);

@@ -261,7 +261,7 @@ static void check_assignment(scenario_t *s, assignment_t *a)
 			continue;
 		const assignment_t *o = NULL;
 		for (uint32_t k = 0; k < s->nassigns; k++)
-			if (s->assigns[k].fn == (int32_t)g)
+			if (s->assigns[k].fn == (int32_t)g && !s->assigns[k].unplugged)
 				o = &s->assigns[k];
 		platform_bdf(p, (int32_t)g, other, sizeof other);
 		if (!o) {
@@ -341,6 +341,7 @@ bool scenario_parse_assign(scenario_t *s, const ycur_t *c)
 		assignment_t *a = &s->assigns[s->nassigns];
 		a->line = yline(&e);
 		a->expect = -1;
+		a->step = -1;
 		a->fn = fc.node ? scenario_func_ref(s, &fc) : PCIE_NONE;
 		a->owner = tc.node ? scenario_owner(s, ytext(&tc)) : -1;
 		if (tc.node && a->owner <= 0) {
@@ -399,4 +400,113 @@ bool scenario_parse_assign(scenario_t *s, const ycur_t *c)
 		ok = d >= 0 && scenario_attach(s, a->fn, d, &at);
 	}
 	return ok;
+}
+
+/* --- hotplug and unplug steps ------------------------------------------------------------- */
+
+bool scenario_parse_vm_action(scenario_t *s, step_t *st, const char *kind, const ycur_t *v)
+{
+	const platform_t *p = &s->platform;
+	st->act_assign = -1;
+	if (!strcmp(kind, "unplug")) {
+		st->act = ACT_UNPLUG;
+		st->act_fn = scenario_func_ref(s, v);
+		return st->act_fn != PCIE_NONE;
+	}
+	st->act = ACT_HOTPLUG;
+	if (!yexpect_map(v))
+		return false;
+	static const char *const keys[] = {"function", "to", NULL};
+	bool ok = ykeys(v, keys);
+	ycur_t fc = yneed(v, "function"), tc = yneed(v, "to");
+	st->act_fn = fc.node ? scenario_func_ref(s, &fc) : PCIE_NONE;
+	st->act_owner = tc.node ? scenario_owner(s, ytext(&tc)) : -1;
+	if (tc.node && st->act_owner <= 0) {
+		yerr(&tc, "no VM '%s' (name it under vms)", ytext(&tc) ? ytext(&tc) : "");
+		return false;
+	}
+	if (!ok || st->act_fn == PCIE_NONE || st->act_owner <= 0)
+		return false;
+	const pcie_func_t *f = &p->fabric.funcs[st->act_fn];
+	if (f->is_bridge) {
+		yerr(&fc, "'%s' is a bridge; VFIO assigns endpoints", f->name);
+		return false;
+	}
+	if (s->attached[st->act_fn] != ATTACH_NONE) {
+		yerr(&fc, "'%s' is attached under iommu.attach; an assigned function gets its VM's "
+			  "domain",
+		     f->name);
+		return false;
+	}
+	/* The VM's domain, with its MSI window, is made now: the hotplug itself only writes the
+	 * function's STE when its step runs. */
+	if (system_smmu_of(&s->sys, f->rc) < 0)
+		return true; /* refused when it runs (no IOMMU) */
+	int d = vm_domain(s, st->act_owner, st->act_fn, &fc);
+	if (d < 0)
+		return false;
+	/* Guest RAM over the MSI window: the hotplug will be refused when it runs (the window
+	 * is a reserved region of every group behind the SMMU); map nothing. */
+	const platform_smmu_t *sm = &p->smmus[system_smmu_of(&s->sys, f->rc)];
+	const vm_t *vm = &s->vms[st->act_owner];
+	for (unsigned k = 0; k < vm->nram; k++)
+		if (vm->ram[k].gpa < sm->msi_window + sm->msi_window_size &&
+		    sm->msi_window < vm->ram[k].gpa + vm->ram[k].size)
+			return true;
+	return scenario_prepare_domain(s, st->act_fn, d, &fc);
+}
+
+void scenario_vm_action(scenario_t *s, step_t *st)
+{
+	const platform_t *p = &s->platform;
+	if (st->act == ACT_UNPLUG) {
+		int found = -1;
+		for (uint32_t i = 0; i < s->nassigns; i++)
+			if (s->assigns[i].fn == st->act_fn && !s->assigns[i].refused &&
+			    !s->assigns[i].unplugged)
+				found = (int)i;
+		if (found < 0) {
+			st->act_failed = true;
+			snprintf(st->act_detail, sizeof st->act_detail, "'%s' is in no VM",
+				 p->fabric.funcs[st->act_fn].name);
+			return;
+		}
+		st->act_assign = found;
+		s->assigns[found].unplugged = true;
+		/* Back to the host; its traffic aborts until a host driver attaches it. */
+		s->fn_owner[st->act_fn] = 0;
+		if (!scenario_attach_now(s, st->act_fn, -1)) {
+			st->act_failed = true;
+			snprintf(st->act_detail, sizeof st->act_detail, "the SMMU driver failed");
+		}
+		return;
+	}
+	assignment_t *n = realloc(s->assigns, (s->nassigns + 1) * sizeof *n);
+	if (!n) {
+		st->act_failed = true;
+		snprintf(st->act_detail, sizeof st->act_detail, "out of memory");
+		return;
+	}
+	s->assigns = n;
+	assignment_t *a = &s->assigns[s->nassigns];
+	memset(a, 0, sizeof *a);
+	a->fn = st->act_fn;
+	a->owner = st->act_owner;
+	a->expect = -1;
+	a->line = st->line;
+	a->step = (int)(st - s->steps);
+	st->act_assign = (int)s->nassigns++;
+	check_assignment(s, a);
+	if (a->refused) {
+		s->fn_owner[a->fn] = a->refused == REFUSE_NO_IOMMU ||
+					     a->refused == REFUSE_GROUP_NOT_VIABLE
+				     ? s->fn_owner[a->fn]
+				     : OWNER_UNBOUND;
+		return;
+	}
+	s->fn_owner[a->fn] = (uint8_t)a->owner;
+	if (!scenario_attach_now(s, a->fn, s->vms[a->owner].domain)) {
+		st->act_failed = true;
+		snprintf(st->act_detail, sizeof st->act_detail, "the SMMU driver failed");
+	}
 }

@@ -226,6 +226,29 @@ static bool wc_pred(const cache_line_t *l, const void *ctx)
 	return false;
 }
 
+/* The TLBs are tagged by StreamID (and SubstreamID), as the TBUs' are: a configuration
+ * invalidation must also drop the translations made under the old configuration, or a hit
+ * would outlive the STE or CD it came from (a stream switched to abort would still
+ * translate). */
+static bool tlb_cfg_pred(const cache_line_t *l, const void *ctx)
+{
+	const smmu_inval_t *inv = ctx;
+	uint32_t sid = (uint32_t)l->key[0];
+	bool ssv = l->key[1] >> 32 & 1;
+	uint32_t ssid = (uint32_t)l->key[1];
+	switch (inv->op) {
+	case SMMU_CMD_CFGI_STE:
+	case SMMU_CMD_CFGI_STE_RANGE:
+		return sid >= inv->sid && sid <= inv->sid_last;
+	case SMMU_CMD_CFGI_CD:
+		/* CD 0 also serves traffic without a SubstreamID (S1DSS = SSID0). */
+		return sid == inv->sid && (ssv ? ssid == inv->ssid : inv->ssid == 0);
+	case SMMU_CMD_CFGI_CD_ALL:
+		return sid == inv->sid;
+	}
+	return false;
+}
+
 void smmu_invalidate(smmu_t *s, const smmu_inval_t *inv)
 {
 	switch (inv->op) {
@@ -233,10 +256,17 @@ void smmu_invalidate(smmu_t *s, const smmu_inval_t *inv)
 	case SMMU_CMD_CFGI_STE_RANGE:
 	case SMMU_CMD_CFGI_CD:
 	case SMMU_CMD_CFGI_CD_ALL:
-		if (inv->op == SMMU_CMD_CFGI_STE_RANGE && inv->sid == 0 && inv->sid_last == UINT32_MAX)
+		if (inv->op == SMMU_CMD_CFGI_STE_RANGE && inv->sid == 0 && inv->sid_last == UINT32_MAX) {
 			cache_flush(&s->cfg);
-		else
-			cache_invalidate(&s->cfg, cfg_pred, inv);
+			cache_flush(&s->tlb);
+			for (unsigned i = 0; i < s->p.tbus; i++)
+				cache_flush(&s->utlb[i]);
+			return;
+		}
+		cache_invalidate(&s->cfg, cfg_pred, inv);
+		cache_invalidate(&s->tlb, tlb_cfg_pred, inv);
+		for (unsigned i = 0; i < s->p.tbus; i++)
+			cache_invalidate(&s->utlb[i], tlb_cfg_pred, inv);
 		return;
 	case SMMU_CMD_TLBI_NSNH_ALL:
 		cache_flush(&s->tlb);
