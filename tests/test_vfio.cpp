@@ -310,6 +310,34 @@ steps:
 	EXPECT_NE(rep.find("    latency: min "), std::string::npos);
 }
 
+TEST(Vfio, HotplugAndUnplugWhileTheScenarioRuns)
+{
+	VfioRun r(platform(), std::string(kVm1) + R"(steps:
+  - { from: e0, tlp: { type: MWr, address: 0x100000000, length: 64 }, expect: { outcome: blocked } }
+  - do: { hotplug: { function: e0, to: vm1 } }
+    expect: { assignment: accepted }
+  - { from: e0, tlp: { type: MWr, address: 0x100000000, length: 64 }, expect: { outcome: memory, violations: none } }
+  - do: { hotplug: { function: mf.f0, to: vm2 } }
+    expect: { assignment: group-not-viable }
+  - do: { unplug: e0 }
+  - { from: e0, tlp: { type: MWr, address: 0x100000000, length: 64 }, expect: { outcome: blocked, violations: none } }
+  - do: { unplug: e1 }
+)");
+	ASSERT_TRUE(r.loaded) << r.errors;
+	for (unsigned i = 0; i < 6; i++)
+		EXPECT_TRUE(r.s.steps[i].met) << i << ": " << r.s.steps[i].mismatch;
+	EXPECT_EQ(r.s.nassigns, 2u);
+	EXPECT_TRUE(r.s.assigns[0].unplugged);
+	EXPECT_EQ(r.s.assigns[0].step, 1);
+	EXPECT_EQ(r.s.fn_owner[iofab_test::fn(r.s.platform, "e0")], 0u);
+	// Unplugging a function no VM has is a failed action.
+	EXPECT_TRUE(r.s.steps[6].act_failed);
+	EXPECT_STREQ(r.s.steps[6].act_detail, "'e1' is in no VM");
+	std::string rep = r.report();
+	EXPECT_NE(rep.find("do: hot-plugged e0 into vm1"), std::string::npos) << rep;
+	EXPECT_NE(rep.find("(hotplug, step 2) accepted; unplugged later"), std::string::npos);
+}
+
 TEST(VfioErrors, BadVmsAndAssignments)
 {
 	std::string p = platform();
