@@ -170,7 +170,8 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 		const smmu_xlate_t *x = st->resumed ? &st->resume_x : &st->iommu;
 		uint64_t pa = st->has_iommu && x->outcome == SMMU_XLATE_OK ? x->pa : st->tlp.address;
 		unsigned owner = reg->kind == PCIE_REGION_DRAM ? owner_of_pa(s, pa) : 0;
-		if (reg->kind != PCIE_REGION_MSI && owner != me && (v = add(st, INV_DMA))) {
+		bool shared = reg->kind == PCIE_REGION_DRAM && scenario_buffer_shared(s, pa, me);
+		if (reg->kind != PCIE_REGION_MSI && owner != me && !shared && (v = add(st, INV_DMA))) {
 			iommu_decision(s, st, why, sizeof why);
 			snprintf(v->text, sizeof v->text,
 				 "%s (%s) %s %s at 0x%" PRIx64 " in %s, which belongs to %s; let through "

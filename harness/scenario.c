@@ -140,12 +140,21 @@ static bool structure_address(const scenario_t *s, const ycur_t *c, char *expr, 
 		}
 		return true;
 	}
+	if ((!strcmp(expr, "buf") || !strcmp(expr, "bufpa")) && argc == 1) {
+		for (uint32_t i = 0; i < s->nbuffers; i++)
+			if (!strcmp(s->buffers[i].name, argv[0])) {
+				*out = expr[3] ? s->buffers[i].pa : s->buffers[i].iova;
+				return true;
+			}
+		yerr(c, "no buffer '%s' (define it under buffers)", argv[0]);
+		return false;
+	}
 	int irq = scenario_irq_address(s, c, expr, argv, argc, out);
 	if (irq >= 0)
 		return irq == 1;
 	yerr(c, "unknown address function '%s(...)' (expected ste(FUNCTION), cd(FUNCTION), "
-		"pte(DOMAIN, IOVA, LEVEL), dt_l1(FUNCTION), dte(FUNCTION), itt(FUNCTION), lpi(INTID) "
-		"or pending(PE))",
+		"pte(DOMAIN, IOVA, LEVEL), buf(BUFFER), bufpa(BUFFER), dt_l1(FUNCTION), dte(FUNCTION), itt(FUNCTION), "
+		"lpi(INTID) or pending(PE))",
 	     expr);
 	return false;
 }
@@ -1058,11 +1067,13 @@ bool scenario_attach_now(scenario_t *s, int32_t fn, int dom)
 	int r = 0;
 	if (dom >= 0)
 		r = ste_for_domain(s, drv, sid, &s->domains[dom], false, STE_EATS_ABORT, ste);
+	else if (dom == ATTACH_BYPASS)
+		smmu_ste_bypass(ste);
 	else
 		smmu_ste_abort(ste);
 	if (!r)
 		r = smmu_drv_write_ste(drv, sid, ste);
-	s->attached[fn] = dom >= 0 ? dom : ATTACH_ABORT;
+	s->attached[fn] = dom >= 0 || dom == ATTACH_BYPASS ? dom : ATTACH_ABORT;
 	return r == 0;
 }
 
@@ -1554,7 +1565,8 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 	if (ok) {
 		static const char *const keys[] = {"name",     "description", "platform", "kernel",
 						   "seed",     "options",     "vms",	  "iommu",
-						   "assign",   "interrupts",  "steps",	  NULL};
+						   "assign",   "buffers",     "interrupts", "steps",
+						   NULL};
 		ok &= ykeys(&root, keys);
 		ycur_t nm = yneed(&root, "name"), desc = yget(&root, "description"),
 		       pl = yneed(&root, "platform"), seed = yget(&root, "seed"),
@@ -1619,6 +1631,11 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 			ok &= parse_iommu(s, &io);
 		if (ok)
 			ok &= scenario_parse_assign(s, &asg);
+		ycur_t bufs = yget(&root, "buffers");
+		if (ok)
+			ok &= scenario_host_domains(s, &root);
+		if (ok)
+			ok &= scenario_parse_buffers(s, &bufs);
 		if (ok)
 			ok &= scenario_parse_interrupts(s, &irq);
 		if (ok)
@@ -1730,6 +1747,7 @@ void scenario_free(scenario_t *s)
 	free(s->pe_owner);
 	free(s->fn_owner);
 	free(s->assigns);
+	free(s->buffers);
 	if (s->have_groups)
 		groups_free(&s->groups);
 	free(s->its_boot_cmds);

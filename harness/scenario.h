@@ -119,6 +119,7 @@ typedef struct vm {
 		uint64_t gpa, size, hpa;
 	} ram[VM_MAX_RAM];
 	unsigned nram;
+	uint64_t buf_used;  /* bytes of its first RAM range given to buffers (from the top) */
 	int domain;         /* iommu domain index, -1 until a device is assigned */
 	unsigned line;
 } vm_t;
@@ -307,7 +308,17 @@ typedef struct scenario {
 				    * makes every group unsafe */
 	iommu_groups_t groups;
 	bool have_groups;
-	physalloc_t vm_alloc; /* host DRAM the VMM gives VMs */
+	physalloc_t vm_alloc; /* host DRAM the VMM gives VMs (and the host's DMA buffers) */
+	int host_iommu;       /* HOST_IOMMU_*: what host functions nobody attached get */
+	struct buffer {
+		char name[32];
+		uint64_t size, pa, iova;
+		int owner;
+		uint32_t shared;  /* bit per owner it is shared with (the owner's included) */
+		unsigned line;
+	} *buffers;
+	uint32_t nbuffers;
+	uint64_t host_iova_next; /* the host's IOVA allocator for buffers */
 	/* Interrupts: owners of PEs (0 is the host) and the vectors the drivers allocated. */
 	char owners[SCENARIO_MAX_OWNERS][32];
 	unsigned nowners;
@@ -322,6 +333,8 @@ typedef struct scenario {
 } scenario_t;
 
 #define OWNER_UNBOUND 255 /* a function bound to VFIO but in no VM */
+
+enum { HOST_IOMMU_BLOCKED, HOST_IOMMU_IDENTITY, HOST_IOMMU_TRANSLATED };
 
 #define ATTACH_NONE (-1)
 #define ATTACH_BYPASS (-2)

@@ -23,6 +23,11 @@ bool scenario_init_owners(scenario_t *s);                  /* the host; the VMM'
 bool scenario_parse_options(scenario_t *s, const ycur_t *c);
 bool scenario_parse_vms(scenario_t *s, const ycur_t *c);
 bool scenario_parse_assign(scenario_t *s, const ycur_t *c); /* after iommu */
+/* Host functions nobody attached get options.host_iommu; then `buffers:` (after assign). */
+bool scenario_host_domains(scenario_t *s, const ycur_t *at);
+bool scenario_parse_buffers(scenario_t *s, const ycur_t *c);
+/* Whether host address pa lies in a buffer its owner shares with `owner`. */
+bool scenario_buffer_shared(const scenario_t *s, uint64_t pa, unsigned owner);
 /* Action steps hotplug and unplug (parse), and what they do when they run. */
 bool scenario_parse_vm_action(scenario_t *s, step_t *st, const char *kind, const ycur_t *v);
 void scenario_vm_action(scenario_t *s, step_t *st);
@@ -37,7 +42,7 @@ bool scenario_attach(scenario_t *s, int32_t fn, int dom, const ycur_t *at);
 /* The same while the scenario runs (the domain's MSI window already mapped): a plain
  * stage-1 or stage-2 domain, or dom < 0 to abort the function's traffic. false when the
  * driver failed. */
-bool scenario_attach_now(scenario_t *s, int32_t fn, int dom);
+bool scenario_attach_now(scenario_t *s, int32_t fn, int dom);  /* dom ATTACH_BYPASS: bypass */
 
 /* Isolation invariants (invariants.c): recomputes the step's violations. */
 void scenario_invariants(const scenario_t *s, step_t *st);

@@ -82,9 +82,16 @@ bool scenario_parse_options(scenario_t *s, const ycur_t *c)
 		return true;
 	if (!yexpect_map(c))
 		return false;
-	static const char *const keys[] = {"allow_unsafe_interrupts", "msi_isolation", NULL};
+	static const char *const keys[] = {"allow_unsafe_interrupts", "msi_isolation", "host_iommu",
+					   NULL};
 	bool ok = ykeys(c, keys);
-	ycur_t au = yget(c, "allow_unsafe_interrupts"), mi = yget(c, "msi_isolation");
+	ycur_t au = yget(c, "allow_unsafe_interrupts"), mi = yget(c, "msi_isolation"),
+	       hi = yget(c, "host_iommu");
+	if (hi.node) {
+		static const char *const modes[] = {"blocked", "identity", "translated", NULL};
+		if (!yenum(&hi, modes, &s->host_iommu))
+			ok = false;
+	}
 	ok &= yopt_bool(&au, &s->allow_unsafe_interrupts);
 	if (mi.node) {
 		static const char *const pol[] = {"per-device", "global", NULL};
@@ -432,7 +439,11 @@ bool scenario_parse_vm_action(scenario_t *s, step_t *st, const char *kind, const
 		yerr(&fc, "'%s' is a bridge; VFIO assigns endpoints", f->name);
 		return false;
 	}
-	if (s->attached[st->act_fn] != ATTACH_NONE) {
+	/* A host default domain (options.host_iommu) is no obstacle: the hotplug replaces it. */
+	int32_t at = s->attached[st->act_fn];
+	bool host_default = (at == ATTACH_BYPASS && s->host_iommu == HOST_IOMMU_IDENTITY) ||
+			    (at >= 0 && !strncmp(s->domains[at].name, "dma-group", 9));
+	if (at != ATTACH_NONE && !host_default) {
 		yerr(&fc, "'%s' is attached under iommu.attach; an assigned function gets its VM's "
 			  "domain",
 		     f->name);
@@ -509,4 +520,160 @@ void scenario_vm_action(scenario_t *s, step_t *st)
 		st->act_failed = true;
 		snprintf(st->act_detail, sizeof st->act_detail, "the SMMU driver failed");
 	}
+}
+
+/* --- the host's IOMMU mode and DMA buffers -------------------------------------------------- */
+
+/* The host's functions that no iommu.attach, assign or hotplug concerns: blocked (an abort
+ * STE, as arm-smmu-v3 leaves them with disable_bypass), identity (a bypass STE, as
+ * iommu.passthrough=1) or translated (one DMA domain per IOMMU group, as the DMA API's default
+ * domains; it maps what the host's buffers give it). */
+bool scenario_host_domains(scenario_t *s, const ycur_t *at)
+{
+	const platform_t *p = &s->platform;
+	if (s->host_iommu == HOST_IOMMU_BLOCKED)
+		return true;
+	int *group_dom = malloc((s->groups.n + 1) * sizeof *group_dom);
+	if (!group_dom)
+		return false;
+	for (uint32_t g = 0; g < s->groups.n; g++)
+		group_dom[g] = -1;
+	bool ok = true;
+	for (uint32_t f = 0; f < p->fabric.nfuncs && ok; f++) {
+		int32_t grp = s->groups.of[f];
+		if (s->attached[f] != ATTACH_NONE || s->fn_owner[f] != 0 || grp < 0 ||
+		    system_smmu_of(&s->sys, p->fabric.funcs[f].rc) < 0)
+			continue;
+		if (s->host_iommu == HOST_IOMMU_IDENTITY) {
+			ok = scenario_attach_now(s, (int32_t)f, ATTACH_BYPASS);
+			continue;
+		}
+		if (group_dom[grp] < 0) {
+			char name[64];
+			snprintf(name, sizeof name, "dma-group%d", grp);
+			group_dom[grp] = scenario_new_domain(s, name, 1, at);
+			ok = group_dom[grp] >= 0;
+		}
+		ok = ok && scenario_attach(s, (int32_t)f, group_dom[grp], at);
+	}
+	free(group_dom);
+	if (!ok)
+		yerr(at, "the host's default domains could not be set up (kernel memory pool "
+			 "exhausted?)");
+	return ok;
+}
+
+bool scenario_buffer_shared(const scenario_t *s, uint64_t pa, unsigned owner)
+{
+	for (uint32_t i = 0; i < s->nbuffers; i++) {
+		const struct buffer *b = &s->buffers[i];
+		if (pa >= b->pa && pa - b->pa < b->size && owner < 32 && (b->shared >> owner & 1))
+			return true;
+	}
+	return false;
+}
+
+/* buffers: [{ name, size, owner, devices: [F...], shared_with: [OWNER...] }] */
+bool scenario_parse_buffers(scenario_t *s, const ycur_t *c)
+{
+	if (!c->node)
+		return true;
+	if (!yexpect_seq(c))
+		return false;
+	const platform_t *p = &s->platform;
+	s->buffers = calloc(ylen(c) + 1, sizeof *s->buffers);
+	if (!s->buffers)
+		return false;
+	/* The host's IOVAs for buffers: high, clear of guest RAM and the MSI window. */
+	s->host_iova_next = 0xf000000000ull;
+	for (size_t i = 0; i < ylen(c); i++) {
+		ycur_t e = yat(c, i);
+		if (!yexpect_map(&e))
+			return false;
+		static const char *const keys[] = {"name", "size", "owner", "devices", "shared_with",
+						   NULL};
+		if (!ykeys(&e, keys))
+			return false;
+		struct buffer *b = &s->buffers[s->nbuffers];
+		b->line = yline(&e);
+		ycur_t nm = yneed(&e, "name"), sz = yneed(&e, "size"), ow = yget(&e, "owner"),
+		       dv = yget(&e, "devices"), sh = yget(&e, "shared_with");
+		if (!nm.node || !ystr(&nm, b->name, sizeof b->name) || !sz.node ||
+		    !ysize(&sz, &b->size, 4096, 1ull << 32))
+			return false;
+		b->size = (b->size + 4095) & ~4095ull;
+		for (uint32_t k = 0; k < s->nbuffers; k++)
+			if (!strcmp(s->buffers[k].name, b->name)) {
+				yerr(&nm, "duplicate buffer name '%s'", b->name);
+				return false;
+			}
+		if (ow.node && (b->owner = scenario_owner(s, ytext(&ow))) < 0) {
+			yerr(&ow, "no owner '%s' (host, or a VM under vms)", ytext(&ow) ? ytext(&ow) : "");
+			return false;
+		}
+		b->shared = 1u << b->owner;
+		if (sh.node) {
+			if (!yexpect_seq(&sh))
+				return false;
+			for (size_t k = 0; k < ylen(&sh); k++) {
+				ycur_t o = yat(&sh, k);
+				int w = scenario_owner(s, ytext(&o));
+				if (w < 0) {
+					yerr(&o, "no owner '%s'", ytext(&o) ? ytext(&o) : "");
+					return false;
+				}
+				b->shared |= 1u << w;
+			}
+		}
+		/* Where it lives: a VM's in its RAM (from the top of its first range down, IOVA =
+		 * GPA), the host's in host DRAM (at a host IOVA). */
+		if (b->owner) {
+			vm_t *vm = &s->vms[b->owner];
+			if (!vm->nram || vm->buf_used + b->size > vm->ram[0].size) {
+				yerr(&sz, "%s's first RAM range has no room for it", s->owners[b->owner]);
+				return false;
+			}
+			vm->buf_used += b->size;
+			uint64_t off = vm->ram[0].size - vm->buf_used;
+			b->iova = vm->ram[0].gpa + off;
+			b->pa = vm->ram[0].hpa + off;
+		} else {
+			b->pa = physalloc_alloc(&s->vm_alloc, b->size, 4096);
+			if (!b->pa) {
+				yerr(&sz, "the platform's DRAM has no room for it");
+				return false;
+			}
+			b->iova = s->host_iova_next;
+			s->host_iova_next += (b->size + 0xffff) & ~0xffffull;
+		}
+		s->nbuffers++;
+		/* Mapped in each device's domain, unless there already (a VM's RAM). */
+		if (!dv.node)
+			continue;
+		if (!yexpect_seq(&dv))
+			return false;
+		for (size_t k = 0; k < ylen(&dv); k++) {
+			ycur_t d = yat(&dv, k);
+			int32_t fn = scenario_func_ref(s, &d);
+			if (fn == PCIE_NONE)
+				return false;
+			unsigned o = s->fn_owner[fn];
+			if (o >= 32 || !(b->shared >> o & 1)) {
+				yerr(&d, "'%s' belongs to %s, which the buffer is not shared with",
+				     p->fabric.funcs[fn].name, o == OWNER_UNBOUND ? "nobody" : s->owners[o]);
+				return false;
+			}
+			int32_t dom = s->attached[fn];
+			if (dom < 0)
+				continue; /* bypass, no IOMMU: the device uses the physical address */
+			iommu_domain_t *dd = &s->domains[dom];
+			bool mapped = false;
+			for (uint32_t m = 0; m < dd->nmaps && !mapped; m++)
+				mapped = b->iova >= dd->maps[m][0] &&
+					 b->iova + b->size <= dd->maps[m][0] + dd->maps[m][1];
+			if (!mapped && !scenario_domain_map(s, dd, b->iova, b->pa, b->size, &d))
+				return false;
+		}
+	}
+	return true;
 }

@@ -338,6 +338,29 @@ TEST(Vfio, HotplugAndUnplugWhileTheScenarioRuns)
 	EXPECT_NE(rep.find("(hotplug, step 2) accepted; unplugged later"), std::string::npos);
 }
 
+TEST(Vfio, BuffersSharedWithAnOwnerAreItsToo)
+{
+	VfioRun r(platform(), std::string(kVm1) + R"(options: { host_iommu: identity }
+buffers:
+  - { name: ring, size: 16K, owner: vm1, shared_with: [host] }
+  - { name: secret, size: 16K, owner: vm1 }
+steps:
+  - from: e0
+    tlp: { type: MWr, address: bufpa(ring), length: 64 }
+    expect: { outcome: memory, violations: none }
+  - from: e0
+    tlp: { type: MWr, address: bufpa(secret), length: 64 }
+    expect: { outcome: memory, violations: [dma] }
+)");
+	ASSERT_TRUE(r.loaded) << r.errors;
+	EXPECT_TRUE(r.s.steps[0].met) << r.s.steps[0].mismatch;
+	EXPECT_TRUE(r.s.steps[1].met) << r.s.steps[1].mismatch;
+	// vm1's buffers sit at the top of its first RAM range, IOVA = GPA.
+	EXPECT_EQ(r.s.buffers[0].iova, 0x100000000ull + (256ull << 20) - 0x4000);
+	EXPECT_EQ(r.s.buffers[1].iova, 0x100000000ull + (256ull << 20) - 0x8000);
+	EXPECT_EQ(r.s.attached[iofab_test::fn(r.s.platform, "e0")], ATTACH_BYPASS);
+}
+
 TEST(VfioErrors, BadVmsAndAssignments)
 {
 	std::string p = platform();
