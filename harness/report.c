@@ -455,7 +455,7 @@ static const char *action_name(step_action_t a)
 {
 	static const char *const names[] = {"none",	   "write",	"map",	 "unmap",
 					    "command",	   "sync",	"events", "its_command",
-					    "its_retry",   "mask",	"hotplug", "unplug"};
+					    "its_retry",   "mask",	"hotplug", "unplug", "migrate"};
 	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }
 
@@ -506,6 +506,17 @@ static void describe_action(FILE *out, const scenario_t *s, const step_t *st)
 	case ACT_ITS_RETRY:
 	case ACT_PE_MASK:
 		report_irq_action_text(out, s, st);
+		break;
+	case ACT_MIGRATE:
+		if (st->mig_result)
+			fprintf(out, "migrate %s to %s REFUSED (%s): %s; it stays",
+				s->owners[st->act_owner], st->mig_platform,
+				refusal_token((refusal_t)st->mig_result), st->mig_why);
+		else
+			fprintf(out, "migrated %s to %s (its devices there: %s); its devices here are "
+				     "released to the host",
+				s->owners[st->act_owner], st->mig_platform,
+				st->mig_why[0] ? st->mig_why : "none");
 		break;
 	case ACT_HOTPLUG:
 	case ACT_UNPLUG: {

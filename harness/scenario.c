@@ -534,8 +534,8 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 		static const char *const res[] = {"accepted",	     "group-not-viable",
 						  "group-in-use",     "msi-not-isolated",
 						  "reserved-region", "no-iommu", NULL};
-		if (st->act != ACT_HOTPLUG) {
-			yerr(&asg, "'assignment' is expected of a hotplug step");
+		if (st->act != ACT_HOTPLUG && st->act != ACT_MIGRATE) {
+			yerr(&asg, "'assignment' is expected of a hotplug or migrate step");
 			ok = false;
 		} else if (!yenum(&asg, res, &e->assignment)) {
 			ok = false;
@@ -1473,12 +1473,13 @@ static bool parse_action(scenario_t *s, step_t *st, const ycur_t *c)
 		return false;
 	static const char *const kinds[] = {"write",	   "map",	"unmap", "command",
 					    "sync",	   "events",	"its_command", "its_retry",
-					    "mask",	   "unmask",	"hotplug", "unplug", NULL};
+					    "mask",	   "unmask",	"hotplug", "unplug",
+					    "migrate",	   NULL};
 	if (!ykeys(c, kinds))
 		return false;
 	if (ymap_len(c) != 1) {
 		yerr(c, "an action step does one thing: write, map, unmap, command, sync, events, "
-			"its_command, its_retry, mask, unmask, hotplug or unplug");
+			"its_command, its_retry, mask, unmask, hotplug, unplug or migrate");
 		return false;
 	}
 	ycur_t k = ymap_key(c, 0), v = ymap_val(c, 0);
@@ -1487,7 +1488,7 @@ static bool parse_action(scenario_t *s, step_t *st, const ycur_t *c)
 	if (!strcmp(kind, "its_command") || !strcmp(kind, "its_retry") || !strcmp(kind, "mask") ||
 	    !strcmp(kind, "unmask"))
 		return scenario_parse_irq_action(s, st, kind, &v);
-	if (!strcmp(kind, "hotplug") || !strcmp(kind, "unplug"))
+	if (!strcmp(kind, "hotplug") || !strcmp(kind, "unplug") || !strcmp(kind, "migrate"))
 		return scenario_parse_vm_action(s, st, kind, &v);
 	if (!strcmp(kind, "write") && s->have_sys && s->platform.gic.present) {
 		/* A raw write into memory (an interrupt table, say) needs no SMMU. */
@@ -1887,7 +1888,11 @@ static void check(const scenario_t *s, step_t *st)
 	}
 	if (st->act_failed)
 		scenario_appendf(st->mismatch, sizeof st->mismatch, "the action failed: %s; ", st->act_detail);
-	if (e->assignment >= 0 && st->act_assign >= 0 &&
+	if (e->assignment >= 0 && st->act == ACT_MIGRATE && st->mig_result != e->assignment)
+		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected the migration %s, got %s; ",
+				 refusal_token((refusal_t)e->assignment),
+				 refusal_token((refusal_t)st->mig_result));
+	if (e->assignment >= 0 && st->act == ACT_HOTPLUG && st->act_assign >= 0 &&
 	    (int)s->assigns[st->act_assign].refused != e->assignment)
 		scenario_appendf(st->mismatch, sizeof st->mismatch, "expected the hotplug %s, got %s; ",
 				 refusal_token((refusal_t)e->assignment),
@@ -2452,6 +2457,7 @@ static void do_action(runner_t *rn, uint64_t arg)
 		break;
 	case ACT_HOTPLUG:
 	case ACT_UNPLUG:
+	case ACT_MIGRATE:
 		/* The driver work (STE, CD, CMD_SYNC) runs the simulation meanwhile. */
 		scenario_vm_action(sc, st);
 		break;

@@ -82,7 +82,8 @@ typedef enum step_action {
 	ACT_ITS_RETRY,   /* write GITS_CWRITER.Retry: restart a stalled ITS queue */
 	ACT_PE_MASK,     /* mask or unmask interrupts on a PE */
 	ACT_HOTPLUG,     /* assign a function to a VM while the scenario runs */
-	ACT_UNPLUG       /* take it back (to the host) */
+	ACT_UNPLUG,      /* take it back (to the host) */
+	ACT_MIGRATE      /* move a VM (its devices' assignment) to another platform */
 } step_action_t;
 
 /* What became of an MSI write that reached a doorbell. */
@@ -261,6 +262,9 @@ typedef struct step {
 	int32_t act_fn;
 	int act_owner;
 	int act_assign;        /* the assignment the step made or ended, -1 */
+	int mig_result;        /* migrate: the refusal_t on the destination (REFUSE_NONE: moved) */
+	char mig_platform[64]; /* migrate: the destination platform's name */
+	char mig_why[320];     /* migrate: the refusal's message, or what was assigned there */
 
 	/* Isolation invariants the step broke. */
 	violation_t viol[STEP_MAX_VIOLATIONS];

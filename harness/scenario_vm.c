@@ -197,9 +197,8 @@ bool scenario_parse_vms(scenario_t *s, const ycur_t *c)
 }
 
 /* Whether the function's MSIs go through a controller that identifies the writer. */
-static bool msi_isolated(const scenario_t *s, int32_t fn)
+static bool msi_isolated(const scenario_t *s, const platform_t *p, int32_t fn)
 {
-	const platform_t *p = &s->platform;
 	if (!p->gic.present)
 		return true; /* no MSI controller: nothing to isolate (irq_domain_check_msi_remap) */
 	if (s->msi_isolation_global)
@@ -247,29 +246,46 @@ static void refuse(assignment_t *a, refusal_t r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Where the checks look: a platform, its groups, and the functions handed to VFIO there. */
+typedef struct vfio_host {
+	const platform_t *p;
+	const iommu_groups_t *g;
+	const assignment_t *list;
+	uint32_t n;
+} vfio_host_t;
+
+static void check_on(const scenario_t *s, const vfio_host_t *h, assignment_t *a);
+
 /* The checks of one assignment, in the order the stack makes them. */
 static void check_assignment(scenario_t *s, assignment_t *a)
 {
-	const platform_t *p = &s->platform;
+	vfio_host_t h = {&s->platform, &s->groups, s->assigns, s->nassigns};
+	check_on(s, &h, a);
+}
+
+static void check_on(const scenario_t *s, const vfio_host_t *h, assignment_t *a)
+{
+	const platform_t *p = h->p;
 	const pcie_func_t *f = &p->fabric.funcs[a->fn];
 	char bdf[16], other[16];
 	platform_bdf(p, a->fn, bdf, sizeof bdf);
-	int32_t grp = s->groups.of[a->fn];
-	if (system_smmu_of(&s->sys, f->rc) < 0 || grp < 0) {
+	int32_t grp = h->g->of[a->fn];
+	bool smmu = p->rc_smmu && p->rc_smmu[f->rc] >= 0;
+	if (!smmu || grp < 0) {
 		refuse(a, REFUSE_NO_IOMMU, "%s (%s) has no IOMMU group: %s", f->name, bdf,
-		       system_smmu_of(&s->sys, f->rc) < 0 ? "its root complex is behind no IOMMU"
-							    : "the SMMU driver refused its StreamID");
+		       !smmu ? "its root complex is behind no IOMMU"
+			     : "the SMMU driver refused its StreamID");
 		return;
 	}
 	/* Viability: every endpoint of the group handed to VFIO (bridges may stay with
 	 * pcieport, vfio_dev_driver_allowed()), and the group not another VM's. */
 	for (uint32_t g = 0; g < p->fabric.nfuncs; g++) {
-		if (s->groups.of[g] != grp || p->fabric.funcs[g].is_bridge || (int32_t)g == a->fn)
+		if (h->g->of[g] != grp || p->fabric.funcs[g].is_bridge || (int32_t)g == a->fn)
 			continue;
 		const assignment_t *o = NULL;
-		for (uint32_t k = 0; k < s->nassigns; k++)
-			if (s->assigns[k].fn == (int32_t)g && !s->assigns[k].unplugged)
-				o = &s->assigns[k];
+		for (uint32_t k = 0; k < h->n; k++)
+			if (h->list[k].fn == (int32_t)g && !h->list[k].unplugged)
+				o = &h->list[k];
 		platform_bdf(p, (int32_t)g, other, sizeof other);
 		if (!o) {
 			refuse(a, REFUSE_GROUP_NOT_VIABLE,
@@ -286,7 +302,7 @@ static void check_assignment(scenario_t *s, assignment_t *a)
 			return;
 		}
 	}
-	if (!msi_isolated(s, a->fn)) {
+	if (!msi_isolated(s, p, a->fn)) {
 		if (!s->allow_unsafe_interrupts) {
 			refuse(a, REFUSE_MSI_NOT_ISOLATED,
 			       "vfio_iommu_type1_attach_group: No interrupt remapping support.  Use the "
@@ -302,7 +318,7 @@ static void check_assignment(scenario_t *s, assignment_t *a)
 	}
 	/* The VMM maps all guest RAM at IOVA = GPA: no reserved region may be in the way. */
 	resv_list_t rl = {0};
-	if (!resv_of_group(p, &s->groups, (uint32_t)grp, &rl)) {
+	if (!resv_of_group(p, h->g, (uint32_t)grp, &rl)) {
 		refuse(a, REFUSE_RESERVED_REGION, "out of memory");
 		return;
 	}
@@ -411,10 +427,107 @@ bool scenario_parse_assign(scenario_t *s, const ycur_t *c)
 
 /* --- hotplug and unplug steps ------------------------------------------------------------- */
 
+/* migrate: { vm: VM, to: PLATFORM.yaml, devices: [F...] }: the destination's checks for the
+ * VM's devices there, with the VM's memory map unchanged. They are made now; the step, when
+ * it runs, releases the VM's devices on this platform if the destination accepted it. */
+static bool parse_migrate(scenario_t *s, step_t *st, const ycur_t *v)
+{
+	st->act = ACT_MIGRATE;
+	if (!yexpect_map(v))
+		return false;
+	static const char *const keys[] = {"vm", "to", "devices", NULL};
+	bool ok = ykeys(v, keys);
+	ycur_t vc = yneed(v, "vm"), tc = yneed(v, "to"), dc = yget(v, "devices");
+	st->act_owner = vc.node ? scenario_owner(s, ytext(&vc)) : -1;
+	if (vc.node && st->act_owner <= 0) {
+		yerr(&vc, "no VM '%s' (name it under vms)", ytext(&vc) ? ytext(&vc) : "");
+		return false;
+	}
+	const char *to = ytext(&tc);
+	if (!ok || !to || st->act_owner <= 0)
+		return false;
+	/* The destination platform, relative to the scenario's directory. */
+	const char *slash = strrchr(s->file, '/');
+	size_t dlen = slash ? (size_t)(slash - s->file) + 1 : 0;
+	char *path = malloc(dlen + strlen(to) + 1);
+	if (!path)
+		return false;
+	if (to[0] == '/')
+		dlen = 0;
+	memcpy(path, s->file, dlen);
+	strcpy(path + dlen, to);
+	platform_t dst;
+	yerrs_t errs = {0};
+	bool loaded = platform_load(&dst, path, &errs);
+	if (!loaded)
+		yerr(&tc, "the destination platform '%s' does not load: %s", to,
+		     errs.n ? errs.msgs[0] : "cannot open it");
+	yerrs_free(&errs);
+	free(path);
+	if (!loaded)
+		return false;
+	iommu_groups_t g;
+	if (!groups_compute(&dst, &g)) {
+		platform_free(&dst);
+		return false;
+	}
+	snprintf(st->mig_platform, sizeof st->mig_platform, "%s", dst.name);
+	/* The VM's devices there: those named, else its devices here by name. */
+	assignment_t list[32];
+	uint32_t n = 0;
+	ok = true;
+	if (dc.node && yexpect_seq(&dc)) {
+		for (size_t k = 0; k < ylen(&dc) && n < 32; k++) {
+			ycur_t d = yat(&dc, k);
+			int32_t fn = ytext(&d) ? platform_find(&dst, ytext(&d)) : PCIE_NONE;
+			if (fn == PCIE_NONE) {
+				yerr(&d, "no function '%s' on the destination '%s'",
+				     ytext(&d) ? ytext(&d) : "", dst.name);
+				ok = false;
+				continue;
+			}
+			list[n++] = (assignment_t){.fn = fn, .owner = st->act_owner, .expect = -1, .step = -1};
+		}
+	} else if (dc.node) {
+		ok = false;
+	} else {
+		for (uint32_t k = 0; k < s->nassigns && n < 32; k++) {
+			const assignment_t *a = &s->assigns[k];
+			if (a->owner != st->act_owner || a->refused)
+				continue;
+			int32_t fn = platform_find(&dst, s->platform.fabric.funcs[a->fn].name);
+			if (fn == PCIE_NONE) {
+				yerr(&tc, "the destination '%s' has no function '%s' for %s's device", dst.name,
+				     s->platform.fabric.funcs[a->fn].name, s->owners[st->act_owner]);
+				ok = false;
+				continue;
+			}
+			list[n++] = (assignment_t){.fn = fn, .owner = st->act_owner, .expect = -1, .step = -1};
+		}
+	}
+	st->mig_result = REFUSE_NONE;
+	vfio_host_t h = {&dst, &g, list, n};
+	for (uint32_t k = 0; ok && k < n; k++) {
+		check_on(s, &h, &list[k]);
+		if (list[k].refused) {
+			st->mig_result = list[k].refused;
+			snprintf(st->mig_why, sizeof st->mig_why, "on %s: %s", dst.name, list[k].why);
+			break;
+		}
+		scenario_appendf(st->mig_why, sizeof st->mig_why, "%s%s", k ? ", " : "",
+				 dst.fabric.funcs[list[k].fn].name);
+	}
+	groups_free(&g);
+	platform_free(&dst);
+	return ok;
+}
+
 bool scenario_parse_vm_action(scenario_t *s, step_t *st, const char *kind, const ycur_t *v)
 {
 	const platform_t *p = &s->platform;
 	st->act_assign = -1;
+	if (!strcmp(kind, "migrate"))
+		return parse_migrate(s, st, v);
 	if (!strcmp(kind, "unplug")) {
 		st->act = ACT_UNPLUG;
 		st->act_fn = scenario_func_ref(s, v);
@@ -470,6 +583,23 @@ bool scenario_parse_vm_action(scenario_t *s, step_t *st, const char *kind, const
 void scenario_vm_action(scenario_t *s, step_t *st)
 {
 	const platform_t *p = &s->platform;
+	if (st->act == ACT_MIGRATE) {
+		if (st->mig_result != REFUSE_NONE)
+			return; /* refused: the VM stays */
+		/* The VM runs on the destination now: its devices here are released. */
+		for (uint32_t i = 0; i < s->nassigns; i++) {
+			assignment_t *a = &s->assigns[i];
+			if (a->owner != st->act_owner || a->refused || a->unplugged)
+				continue;
+			a->unplugged = true;
+			s->fn_owner[a->fn] = 0;
+			if (!scenario_attach_now(s, a->fn, -1)) {
+				st->act_failed = true;
+				snprintf(st->act_detail, sizeof st->act_detail, "the SMMU driver failed");
+			}
+		}
+		return;
+	}
 	if (st->act == ACT_UNPLUG) {
 		int found = -1;
 		for (uint32_t i = 0; i < s->nassigns; i++)
