@@ -361,6 +361,25 @@ steps:
 	EXPECT_EQ(r.s.attached[iofab_test::fn(r.s.platform, "e0")], ATTACH_BYPASS);
 }
 
+TEST(Vfio, MigrationIsCheckedOnTheDestination)
+{
+	std::string dir = std::string(IOFAB_TEST_SOURCE_DIR) + "/../platforms/";
+	VfioRun r(platform(), std::string(kVm1) + "assign: [ { function: e0, to: vm1 } ]\nsteps:\n"
+		  "  - do: { migrate: { vm: vm1, to: " + dir + "neoverse-vfio.yaml, devices: [nvme0] } }\n"
+		  "    expect: { assignment: accepted }\n"
+		  "  - { from: e0, tlp: { type: MWr, address: 0x100000000, length: 64 }, expect: { outcome: blocked } }\n");
+	ASSERT_TRUE(r.loaded) << r.errors;
+	EXPECT_TRUE(r.s.steps[0].met) << r.s.steps[0].mismatch;
+	EXPECT_TRUE(r.s.steps[1].met) << r.s.steps[1].mismatch;
+	EXPECT_TRUE(r.s.assigns[0].unplugged);
+	VfioRun bad(platform(), std::string(kVm1) + "steps:\n  - do: { migrate: { vm: vm1, to: " + dir +
+					  "neoverse-vfio.yaml, devices: [nosuch] } }\n");
+	EXPECT_FALSE(bad.loaded);
+	EXPECT_NE(bad.errors.find("no function 'nosuch' on the destination 'neoverse-vfio'"),
+		  std::string::npos)
+		<< bad.errors;
+}
+
 TEST(VfioErrors, BadVmsAndAssignments)
 {
 	std::string p = platform();
