@@ -57,6 +57,17 @@ static unsigned owner_of_pa(const scenario_t *s, uint64_t pa)
 	return 0;
 }
 
+/* Who sent the step's TLP: its function's owner, or a SIOV sub-device's. */
+static unsigned sender_owner(const scenario_t *s, const step_t *st)
+{
+	return st->sub >= 0 ? (unsigned)s->subdevs[st->sub].owner : s->fn_owner[st->from];
+}
+
+static const char *sender_name(const scenario_t *s, const step_t *st)
+{
+	return st->sub >= 0 ? s->subdevs[st->sub].label : s->platform.fabric.funcs[st->from].name;
+}
+
 static violation_t *add(step_t *st, inv_kind_t k)
 {
 	if (st->nviol == STEP_MAX_VIOLATIONS)
@@ -137,6 +148,92 @@ static void path_decisions(const scenario_t *s, const pcie_route_t *r, char *buf
 	}
 }
 
+/* The msi invariant for one interrupt d a step's write caused: adds a violation when d is
+ * another owner's vector, or nobody's taken by another owner's PE. */
+static bool msi_check(const scenario_t *s, step_t *st, const gic_delivery_t *d)
+{
+	const platform_t *p = &s->platform;
+	const pcie_fabric_t *f = &p->fabric;
+	unsigned me = sender_owner(s, st);
+	const char *name = sender_name(s, st);
+	char why[240];
+	violation_t *v;
+	const irq_vector_t *vec = NULL;
+	for (uint32_t i = 0; i < s->nvectors && !vec; i++)
+		if (s->vectors[i].intid == d->intid)
+			vec = &s->vectors[i];
+	unsigned owner = !vec ? s->pe_owner[d->pe] : vec->sub >= 0 ? (unsigned)vec->owner
+						     : s->fn_owner[vec->fn];
+	if (vec && vec->fn == st->from && vec->sub == st->sub)
+		owner = me; /* its own vector, wherever it is taken */
+	if (owner == me)
+		return false;
+	if (!(v = add(st, INV_MSI)))
+		return true;
+	if (st->msi_its)
+		snprintf(why, sizeof why,
+			 "%s maps DeviceID 0x%x EventID %u to LPI %u in collection %u, which targets "
+			 "PE %u",
+			 p->gic.its[st->msi_ctrl].name, st->msi_x.devid, st->msi_x.eventid,
+			 st->msi_x.intid, st->msi_x.icid, d->pe);
+	else
+		snprintf(why, sizeof why,
+			 "GICv2m frame %s raised SPI %u for whoever wrote its number (it cannot tell "
+			 "the writer), and the distributor routes that SPI to PE %u",
+			 p->gic.v2m[st->msi_ctrl].name, d->intid, d->pe);
+	if (st->msi_its && st->sub >= 0 && st->tlp.has_pasid)
+		scenario_appendf(why, sizeof why,
+				 "; the write carried PASID 0x%x, but an ITS identifies the writer by "
+				 "DeviceID alone (the StreamID every sub-device of %s shares)",
+				 st->tlp.pasid, f->funcs[st->from].name);
+	else if (st->msi_its && st->sub >= 0)
+		scenario_appendf(why, sizeof why,
+				 "; the write carried no PASID, and an ITS identifies the writer by "
+				 "DeviceID alone (the StreamID every sub-device of %s shares)",
+				 f->funcs[st->from].name);
+	char whose[128];
+	if (vec && vec->sub >= 0)
+		snprintf(whose, sizeof whose, "%s's IMS entry %u (%s)", s->subdevs[vec->sub].name,
+			 vec->index, owner_name(s, owner));
+	else if (vec)
+		snprintf(whose, sizeof whose, "%s's vector %u (%s)", f->funcs[vec->fn].name,
+			 vec->index, owner_name(s, owner));
+	else
+		snprintf(whose, sizeof whose, "no one's vector");
+	snprintf(v->text, sizeof v->text, "%s (%s) raised %s %u, %s, taken by PE %u of %s: %s",
+		 name, owner_name(s, me), d->intid >= GIC_LPI_FIRST ? "LPI" : "SPI", d->intid, whose,
+		 d->pe, owner_name(s, s->pe_owner[d->pe]), why);
+	return true;
+}
+
+void scenario_stream_msi_invariants(const scenario_t *s, step_t *st)
+{
+	if (!s->pe_owner || !st->stream || !st->stream->msi)
+		return;
+	uint64_t tag = (uint64_t)(st - s->steps) + 1;
+	unsigned bad = 0, n = 0, keep = st->nviol;
+	violation_t first = {INV_MSI, ""};
+	for (uint32_t i = 0; i < s->ndeliveries; i++) {
+		if (s->deliveries[i].tag != tag)
+			continue;
+		n++;
+		unsigned before = st->nviol;
+		if (msi_check(s, st, &s->deliveries[i])) {
+			if (!bad++ && st->nviol > before)
+				first = st->viol[before];
+			/* only the first is kept, with the count */
+			st->nviol = keep;
+		}
+	}
+	if (bad && st->nviol < STEP_MAX_VIOLATIONS) {
+		violation_t *v = &st->viol[st->nviol++];
+		*v = first;
+		char more[64];
+		snprintf(more, sizeof more, " (%u of %u interrupts; the first shown)", bad, n);
+		scenario_appendf(v->text, sizeof v->text, "%s", more);
+	}
+}
+
 void scenario_invariants(const scenario_t *s, step_t *st)
 {
 	st->nviol = 0;
@@ -145,13 +242,14 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 	const platform_t *p = &s->platform;
 	const pcie_fabric_t *f = &p->fabric;
 	const pcie_route_t *r = &st->route;
-	unsigned me = s->fn_owner[st->from];
-	const char *name = f->funcs[st->from].name;
+	unsigned me = sender_owner(s, st);
+	const char *name = sender_name(s, st);
 	char why[200], path[400];
 	violation_t *v;
 
 	/* group: everyone in the function's group has its owner (bridges aside). */
-	int32_t grp = s->have_groups ? s->groups.of[st->from] : -1;
+	/* (A sub-device's function stays with the host: the group is not what isolates it.) */
+	int32_t grp = s->have_groups && st->sub < 0 ? s->groups.of[st->from] : -1;
 	for (uint32_t g = 0; grp >= 0 && g < f->nfuncs; g++)
 		if (s->groups.of[g] == grp && !f->funcs[g].is_bridge && s->fn_owner[g] != me &&
 		    s->fn_owner[g] != OWNER_UNBOUND && me != OWNER_UNBOUND && (v = add(st, INV_GROUP))) {
@@ -256,38 +354,8 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 		}
 	}
 
-	/* msi: whose interrupt it was, and the PE that took it. */
-	if (st->delivered && s->pe_owner) {
-		const gic_delivery_t *d = &st->delivery;
-		const irq_vector_t *vec = NULL;
-		for (uint32_t i = 0; i < s->nvectors && !vec; i++)
-			if (s->vectors[i].intid == d->intid)
-				vec = &s->vectors[i];
-		unsigned owner = vec ? s->fn_owner[vec->fn] : s->pe_owner[d->pe];
-		if (vec && vec->fn == st->from)
-			owner = me; /* its own vector, wherever it is taken */
-		if (owner != me && (v = add(st, INV_MSI))) {
-			if (st->msi_its)
-				snprintf(why, sizeof why,
-					 "%s maps DeviceID 0x%x EventID %u to LPI %u in collection %u, "
-					 "which targets PE %u",
-					 p->gic.its[st->msi_ctrl].name, st->msi_x.devid, st->msi_x.eventid,
-					 st->msi_x.intid, st->msi_x.icid, d->pe);
-			else
-				snprintf(why, sizeof why,
-					 "GICv2m frame %s raised SPI %u for whoever wrote its number (it "
-					 "cannot tell the writer), and the distributor routes that SPI to PE %u",
-					 p->gic.v2m[st->msi_ctrl].name, d->intid, d->pe);
-			char whose[96];
-			if (vec)
-				snprintf(whose, sizeof whose, "%s's vector %u (%s)",
-					 f->funcs[vec->fn].name, vec->index, owner_name(s, owner));
-			else
-				snprintf(whose, sizeof whose, "no one's vector");
-			snprintf(v->text, sizeof v->text,
-				 "%s (%s) raised %s %u, %s, taken by PE %u of %s: %s", name,
-				 owner_name(s, me), d->intid >= GIC_LPI_FIRST ? "LPI" : "SPI", d->intid,
-				 whose, d->pe, owner_name(s, s->pe_owner[d->pe]), why);
-		}
-	}
+	/* msi: whose interrupt it was, and the PE that took it (a stream's interrupts are
+	 * judged together when the run ends: scenario_stream_msi_invariants()). */
+	if (st->delivered && s->pe_owner && !st->stream)
+		msi_check(s, st, &st->delivery);
 }

@@ -455,7 +455,8 @@ static const char *action_name(step_action_t a)
 {
 	static const char *const names[] = {"none",	   "write",	"map",	 "unmap",
 					    "command",	   "sync",	"events", "its_command",
-					    "its_retry",   "mask",	"hotplug", "unplug", "migrate"};
+					    "its_retry",   "mask",	"hotplug", "unplug", "migrate",
+					    "set_affinity", "ims_write"};
 	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }
 
@@ -505,6 +506,8 @@ static void describe_action(FILE *out, const scenario_t *s, const step_t *st)
 	case ACT_ITS_COMMAND:
 	case ACT_ITS_RETRY:
 	case ACT_PE_MASK:
+	case ACT_AFFINITY:
+	case ACT_IMS_WRITE:
 		report_irq_action_text(out, s, st);
 		break;
 	case ACT_MIGRATE:
@@ -546,7 +549,7 @@ static void describe_action(FILE *out, const scenario_t *s, const step_t *st)
 static void print_owners(FILE *out, const scenario_t *s)
 {
 	const platform_t *p = &s->platform;
-	if (s->nowners <= 1 && !s->nassigns)
+	if (s->nowners <= 1 && !s->nassigns && !s->nsubdevs)
 		return;
 	fputs("\nowners:\n", out);
 	for (unsigned o = 1; o < s->nowners; o++) {
@@ -585,6 +588,19 @@ static void print_owners(FILE *out, const scenario_t *s)
 				refusal_token((refusal_t)a->expect));
 		fputc('\n', out);
 	}
+	for (uint32_t i = 0; i < s->nsubdevs; i++) {
+		const subdev_t *d = &s->subdevs[i];
+		fprintf(out, "  sub-device %s to %s: PASID %u bound to domain %s", d->label,
+			s->owners[d->owner], d->pasid, s->domains[d->domain].name);
+		if (d->nims)
+			fprintf(out, "; %u IMS entr%s, %s, interrupt writes %s", d->nims,
+				d->nims == 1 ? "y" : "ies",
+				!d->owner     ? "written by the host"
+				: d->emulated ? "emulated (the VMM traps the guest's writes)"
+					      : "in guest memory (the guest writes them)",
+				d->pasid_tagged ? "PASID-tagged" : "untagged");
+		fputc('\n', out);
+	}
 }
 
 static int cmp_time(const void *a, const void *b)
@@ -613,7 +629,11 @@ static bool stream_percentiles(const stream_t *sm, sim_time_t q[5])
 /* A stream's summary: outcomes, and its requests' latency distribution. */
 static void print_stream(FILE *out, const stream_t *sm)
 {
-	fprintf(out, "    stream: %u requests of %u bytes, %s over [0x%" PRIx64 ", +0x%" PRIx64 "):",
+	if (sm->msi)
+		fprintf(out, "    stream: %u MSI writes, %" PRIu64 " ns apart%s:", sm->done,
+			(uint64_t)(sm->gap / SIM_NS), sm->background ? ", in the background" : "");
+	else
+		fprintf(out, "    stream: %u requests of %u bytes, %s over [0x%" PRIx64 ", +0x%" PRIx64 "):",
 		sm->done, sm->size, sm->random ? "random" : "sequential", sm->base, sm->window);
 	for (int o = 0; o <= EXP_STALLED; o++)
 		if (sm->outcomes[o])
@@ -673,7 +693,9 @@ void report_run_text(FILE *out, const scenario_t *s)
 			continue;
 		}
 		fprintf(out, "    from %s: %s%s\n",
-			st->from >= 0 ? p->fabric.funcs[st->from].name : p->fabric.rcs[st->host_rc].name,
+			st->sub >= 0	  ? s->subdevs[st->sub].label
+			: st->from >= 0 ? p->fabric.funcs[st->from].name
+					: p->fabric.rcs[st->host_rc].name,
 			tl, st->forged ? " (forged Requester ID)" : "");
 		if (st->use_atc && st->atc_hit)
 			fprintf(out, "      atc: hit, 0x%" PRIx64 " -> 0x%" PRIx64 ", sent translated\n",
@@ -865,6 +887,8 @@ void report_run_json(FILE *out, const scenario_t *s)
 		}
 		jw_kstr(&j, "from",
 			st->from >= 0 ? p->fabric.funcs[st->from].name : p->fabric.rcs[st->host_rc].name);
+		if (st->sub >= 0)
+			jw_kstr(&j, "subdevice", s->subdevs[st->sub].name);
 		jw_key(&j, "tlp");
 		jw_obj(&j);
 		jw_kstr(&j, "type", tlp_type_name(t->type));
@@ -901,6 +925,8 @@ void report_run_json(FILE *out, const scenario_t *s)
 			const stream_t *sm = st->stream;
 			jw_obj(&j);
 			jw_ku64(&j, "requests", sm->done);
+			jw_kstr(&j, "kind", sm->msi ? "msi" : "dma");
+			jw_kbool(&j, "background", sm->background);
 			jw_ku64(&j, "size", sm->size);
 			jw_kstr(&j, "pattern", sm->random ? "random" : "sequential");
 			jw_khex(&j, "window_base", sm->base);

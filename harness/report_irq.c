@@ -53,16 +53,18 @@ void report_irq_setup_text(FILE *out, const scenario_t *s)
 	fprintf(out, "\ninterrupt vectors:\n");
 	for (uint32_t i = 0; i < s->nvectors; i++) {
 		const irq_vector_t *v = &s->vectors[i];
-		const char *fn = p->fabric.funcs[v->fn].name;
+		const char *fn = v->sub >= 0 ? s->subdevs[v->sub].name : p->fabric.funcs[v->fn].name;
+		const char *what = v->sub >= 0 ? "IMS entry" : "vector";
 		if (v->its)
-			fprintf(out, "  %s vector %u: %s DeviceID 0x%x EventID %u -> LPI %u on PE %u (%s)",
-				fn, v->index, p->gic.its[v->ctrl].name, v->devid, v->event, v->intid,
-				v->cpu, s->owners[v->owner]);
+			fprintf(out, "  %s %s %u: %s DeviceID 0x%x EventID %u -> LPI %u on PE %u (%s)",
+				fn, what, v->index, p->gic.its[v->ctrl].name, v->devid, v->event,
+				v->intid, v->set.cpu, s->owners[v->owner]);
 		else
-			fprintf(out, "  %s vector %u: GICv2m frame %s SPI %u on PE %u (%s)", fn, v->index,
-				p->gic.v2m[v->ctrl].name, v->intid, v->cpu, s->owners[v->owner]);
-		fprintf(out, "; writes 0x%x to 0x%" PRIx64, v->data, v->address);
-		if (v->address != v->pa)
+			fprintf(out, "  %s %s %u: GICv2m frame %s SPI %u on PE %u (%s)", fn, what,
+				v->index, p->gic.v2m[v->ctrl].name, v->intid, v->set.cpu,
+				s->owners[v->owner]);
+		fprintf(out, "; writes 0x%x to 0x%" PRIx64, v->set.data, v->set.address);
+		if (v->set.address != v->pa)
 			fprintf(out, " (IOVA of 0x%" PRIx64 ")", v->pa);
 		fputc('\n', out);
 	}
@@ -80,6 +82,39 @@ void report_irq_step_text(FILE *out, const scenario_t *s, const step_t *st)
 	const platform_t *p = &s->platform;
 	if (!st->has_msi)
 		return;
+	if (st->stream && st->stream->msi) {
+		/* A stream of MSIs: who took them, how many each, from when to when. */
+		uint64_t tag = (uint64_t)(st - s->steps) + 1;
+		uint32_t n = 0, per[64] = {0}, merged = 0;
+		sim_time_t first = 0, last = 0;
+		for (uint32_t i = 0; i < s->ndeliveries; i++) {
+			const gic_delivery_t *dl = &s->deliveries[i];
+			if (dl->tag != tag)
+				continue;
+			if (!n++)
+				first = dl->taken_at;
+			last = dl->taken_at;
+			merged += dl->merged;
+			if (dl->pe < 64)
+				per[dl->pe]++;
+		}
+		fprintf(out, "    interrupts: %u of %u writes taken", n, st->stream->done);
+		for (unsigned pe = 0, k = 0; pe < 64; pe++)
+			if (per[pe])
+				fprintf(out, "%s PE %u (%s) %u", k++ ? "," : ":", pe, owner_name(s, pe),
+					per[pe]);
+		if (merged)
+			fprintf(out, "; %u raise%s merged into pending ones", merged,
+				merged == 1 ? "" : "s");
+		if (n) {
+			char a[32], b[32];
+			ns(a, sizeof a, first - s->t0);
+			ns(b, sizeof b, last - s->t0);
+			fprintf(out, "; the first at t=%s, the last at t=%s", a, b);
+		}
+		fputc('\n', out);
+		return;
+	}
 	char a[32], b[32], c[32], d[32], e[32], f[32];
 	if (st->msi_ignored) {
 		fprintf(out, "    msi: %s's translation frame ignores a write that is not a 16- or "
@@ -203,6 +238,35 @@ void report_irq_action_text(FILE *out, const scenario_t *s, const step_t *st)
 		fprintf(out, "%s interrupts on PE %" PRIu64 " (%s)", st->act_value ? "masked" : "unmasked",
 			st->act_addr, owner_name(s, (uint32_t)st->act_addr));
 		break;
+	case ACT_IMS_WRITE: {
+		const irq_vector_t *v = &s->vectors[st->act_len];
+		const subdev_t *d = &s->subdevs[st->act_owner];
+		fprintf(out, "%s wrote IMS entry %u of %s: 0x%" PRIx64 " <- %" PRIu64 "; %s",
+			s->owners[d->owner], v->index, d->label, st->act_addr, st->act_value,
+			st->act_detail);
+		break;
+	}
+	case ACT_AFFINITY: {
+		const irq_vector_t *v = &s->vectors[st->act_addr];
+		fprintf(out, "moved %s's vector %u (%s %u) from PE %d to PE %" PRIu64 " (%s)",
+			p->fabric.funcs[v->fn].name, v->index, v->its ? "LPI" : "SPI", v->intid,
+			st->act_sync_pe, st->act_value, owner_name(s, (uint32_t)st->act_value));
+		if (!v->its) {
+			fputs(": rewrote GICD_IROUTER", out);
+		} else if (st->act_sync_pe != (int)st->act_value) {
+			char b[160], e[48];
+			its_cmd_format(b, sizeof b, st->act_its_cmd, p->gic.its[v->ctrl].params.pta);
+			fprintf(out, ": queued %s + SYNC PE %d on %s; %s", b, st->act_sync_pe,
+				p->gic.its[v->ctrl].name,
+				st->act_its_stalled ? "the queue STALLED" : "consumed");
+			if (st->act_its_errors)
+				fprintf(out, " with command error %s (0x%06x)",
+					its_error_name(st->act_its_code, e, sizeof e), st->act_its_code);
+		} else {
+			fputs(": already there", out);
+		}
+		break;
+	}
 	default:
 		break;
 	}
@@ -248,8 +312,45 @@ void report_irq_step_json(jw_t *j, const scenario_t *s, const step_t *st)
 		jw_obj_end(j);
 		return;
 	}
+	if (st->act == ACT_AFFINITY) {
+		const irq_vector_t *v = &s->vectors[st->act_addr];
+		jw_key(j, "affinity");
+		jw_obj(j);
+		jw_kstr(j, "function", p->fabric.funcs[v->fn].name);
+		jw_kstr(j, "subdevice", v->sub >= 0 ? s->subdevs[v->sub].name : NULL);
+		jw_ku64(j, "vector", v->index);
+		jw_ku64(j, "intid", v->intid);
+		jw_ku64(j, "from_pe", (uint64_t)st->act_sync_pe);
+		jw_ku64(j, "to_pe", st->act_value);
+		jw_obj_end(j);
+		return;
+	}
 	if (!st->has_msi)
 		return;
+	if (st->stream && st->stream->msi) {
+		uint64_t tag = (uint64_t)(st - s->steps) + 1;
+		uint32_t n = 0, per[64] = {0};
+		for (uint32_t i = 0; i < s->ndeliveries; i++)
+			if (s->deliveries[i].tag == tag) {
+				n++;
+				if (s->deliveries[i].pe < 64)
+					per[s->deliveries[i].pe]++;
+			}
+		jw_key(j, "interrupts");
+		jw_obj(j);
+		jw_ku64(j, "taken", n);
+		jw_key(j, "by_pe");
+		jw_obj(j);
+		for (unsigned pe = 0; pe < 64; pe++)
+			if (per[pe]) {
+				char k[8];
+				snprintf(k, sizeof k, "%u", pe);
+				jw_ku64(j, k, per[pe]);
+			}
+		jw_obj_end(j);
+		jw_obj_end(j);
+		return;
+	}
 	jw_key(j, "interrupt");
 	jw_obj(j);
 	jw_kstr(j, "controller", st->msi_its ? p->gic.its[st->msi_ctrl].name
@@ -308,6 +409,7 @@ void report_irq_json(jw_t *j, const scenario_t *s)
 		const irq_vector_t *v = &s->vectors[i];
 		jw_obj(j);
 		jw_kstr(j, "function", p->fabric.funcs[v->fn].name);
+		jw_kstr(j, "subdevice", v->sub >= 0 ? s->subdevs[v->sub].name : NULL);
 		jw_ku64(j, "vector", v->index);
 		jw_kstr(j, "controller", v->its ? p->gic.its[v->ctrl].name : p->gic.v2m[v->ctrl].name);
 		if (v->its) {
@@ -315,11 +417,11 @@ void report_irq_json(jw_t *j, const scenario_t *s)
 			jw_ku64(j, "event_id", v->event);
 		}
 		jw_ku64(j, "intid", v->intid);
-		jw_ku64(j, "pe", v->cpu);
+		jw_ku64(j, "pe", v->set.cpu);
 		jw_kstr(j, "owner", s->owners[v->owner]);
-		jw_khex(j, "address", v->address);
+		jw_khex(j, "address", v->set.address);
 		jw_khex(j, "doorbell", v->pa);
-		jw_ku64(j, "data", v->data);
+		jw_ku64(j, "data", v->set.data);
 		jw_obj_end(j);
 	}
 	jw_arr_end(j);

@@ -338,6 +338,11 @@ static bool parse_tlp(scenario_t *s, step_t *st, const ycur_t *c)
 			ok = false;
 		}
 	}
+	if (st->sub >= 0 && !pasid.node) {
+		/* A sub-device's requests carry its PASID (SIOV: the device tags them). */
+		t->has_pasid = true;
+		t->pasid = s->subdevs[st->sub].pasid;
+	}
 	ok &= yopt_bool(&pe, &t->pasid_exec);
 	ok &= yopt_bool(&pp, &t->pasid_priv);
 	if ((pe.node || pp.node) && !pasid.node) {
@@ -425,15 +430,41 @@ static bool parse_stream(scenario_t *s, step_t *st, const ycur_t *c, uint32_t in
 	}
 	if (!yexpect_map(c))
 		return false;
-	static const char *const keys[] = {"type", "window", "size", "count", "pattern", "gap_ns",
-					   NULL};
+	static const char *const keys[] = {"type",   "window", "size",	     "count", "pattern",
+					   "gap_ns", "msi",    "background", NULL};
 	bool ok = ykeys(c, keys);
 	stream_t *sm = calloc(1, sizeof *sm);
 	if (!sm)
 		return false;
 	st->stream = sm;
+	ycur_t ms = yget(c, "msi"), bg = yget(c, "background"), n = yneed(c, "count"),
+	       gap = yget(c, "gap_ns");
+	ok &= yopt_bool(&bg, &sm->background);
+	ok &= n.node && yopt_u32(&n, &sm->count, 1, 1000000);
+	uint32_t g = 0;
+	ok &= yopt_u32(&gap, &g, 0, 1000000000);
+	sm->gap = (sim_time_t)g * SIM_NS;
+	if (ms.node) {
+		/* An interrupt stream: the vector's MSI write, again and again. */
+		static const char *const dma_only[] = {"type", "window", "size", "pattern", NULL};
+		for (int i = 0; dma_only[i]; i++) {
+			ycur_t x = yget(c, dma_only[i]);
+			if (x.node) {
+				yerr(&x, "'%s' is for DMA streams: an 'msi' stream writes its vector's "
+					 "message",
+				     dma_only[i]);
+				ok = false;
+			}
+		}
+		sm->msi = true;
+		ok &= scenario_parse_msi(s, st, &ms);
+		sm->size = st->tlp.length;
+		sm->base = st->tlp.address;
+		sm->lat = ok ? calloc(sm->count, sizeof *sm->lat) : NULL;
+		return ok && sm->lat;
+	}
 	ycur_t ty = yget(c, "type"), w = yneed(c, "window"), sz = yget(c, "size"),
-	       n = yneed(c, "count"), pat = yget(c, "pattern"), gap = yget(c, "gap_ns");
+	       pat = yget(c, "pattern");
 	tlp_t *t = &st->tlp;
 	t->type = TLP_MWR;
 	if (ty.node) {
@@ -449,10 +480,6 @@ static bool parse_stream(scenario_t *s, step_t *st, const ycur_t *c, uint32_t in
 	t->segment = f->rcs[f->funcs[st->from].rc].segment;
 	sm->size = 64;
 	ok &= yopt_u32(&sz, &sm->size, 1, 4096);
-	ok &= n.node && yopt_u32(&n, &sm->count, 1, 1000000);
-	uint32_t g = 0;
-	ok &= yopt_u32(&gap, &g, 0, 1000000000);
-	sm->gap = (sim_time_t)g * SIM_NS;
 	if (pat.node) {
 		static const char *const pats[] = {"sequential", "random", NULL};
 		int v;
@@ -514,7 +541,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 					   "requester_id", "completion", "event", "pa", "cerror", "atc",
 					   "events", "interrupt", "intid", "pe", "owner",
 					   "interrupt_error", "delivery_ns", "its_error", "its_stalled",
-					   "violations", "assignment", NULL};
+					   "violations", "assignment", "deliveries", "pes", NULL};
 	bool ok = ykeys(c, keys);
 	static const char *const outcomes[] = {"delivered", "memory", "blocked", "unsupported",
 					       "host", "translated", "stalled", NULL};
@@ -1253,6 +1280,28 @@ bool scenario_attach(scenario_t *s, int32_t fn, int dom, const ycur_t *at)
 	return program_function(s, &r, 1, fn);
 }
 
+bool scenario_attach_subdevs(scenario_t *s, int32_t fn, const ycur_t *at)
+{
+	attach_req_t *reqs = calloc(s->nsubdevs + 1, sizeof *reqs);
+	if (!reqs)
+		return false;
+	unsigned n = 0;
+	int32_t def = s->attached[fn];
+	if (def != ATTACH_NONE && def != ATTACH_ABORT) {
+		reqs[n] = (attach_req_t){.fn = fn, .at = *at, .bypass = def == ATTACH_BYPASS};
+		reqs[n++].d = def >= 0 ? &s->domains[def] : NULL;
+	}
+	for (uint32_t i = 0; i < s->nsubdevs; i++)
+		if (s->subdevs[i].fn == fn) {
+			reqs[n] = (attach_req_t){.fn = fn, .at = *at, .has_pasid = true,
+						 .pasid = s->subdevs[i].pasid};
+			reqs[n++].d = &s->domains[s->subdevs[i].domain];
+		}
+	bool ok = program_function(s, reqs, n, fn);
+	free(reqs);
+	return ok;
+}
+
 static bool parse_iommu(scenario_t *s, const ycur_t *c)
 {
 	if (!c->node)
@@ -1474,22 +1523,25 @@ static bool parse_action(scenario_t *s, step_t *st, const ycur_t *c)
 	static const char *const kinds[] = {"write",	   "map",	"unmap", "command",
 					    "sync",	   "events",	"its_command", "its_retry",
 					    "mask",	   "unmask",	"hotplug", "unplug",
-					    "migrate",	   NULL};
+					    "migrate",	   "set_affinity", "ims_write", NULL};
 	if (!ykeys(c, kinds))
 		return false;
 	if (ymap_len(c) != 1) {
 		yerr(c, "an action step does one thing: write, map, unmap, command, sync, events, "
-			"its_command, its_retry, mask, unmask, hotplug, unplug or migrate");
+			"its_command, its_retry, mask, unmask, set_affinity, ims_write, hotplug, unplug or "
+			"migrate");
 		return false;
 	}
 	ycur_t k = ymap_key(c, 0), v = ymap_val(c, 0);
 	const char *kind = ytext(&k);
 	bool ok = true;
 	if (!strcmp(kind, "its_command") || !strcmp(kind, "its_retry") || !strcmp(kind, "mask") ||
-	    !strcmp(kind, "unmask"))
+	    !strcmp(kind, "unmask") || !strcmp(kind, "set_affinity"))
 		return scenario_parse_irq_action(s, st, kind, &v);
 	if (!strcmp(kind, "hotplug") || !strcmp(kind, "unplug") || !strcmp(kind, "migrate"))
 		return scenario_parse_vm_action(s, st, kind, &v);
+	if (!strcmp(kind, "ims_write"))
+		return scenario_parse_ims_write(s, st, &v);
 	if (!strcmp(kind, "write") && s->have_sys && s->platform.gic.present) {
 		/* A raw write into memory (an interrupt table, say) needs no SMMU. */
 	} else if (!s->have_sys || !s->platform.nsmmus) {
@@ -1566,8 +1618,8 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 	if (ok) {
 		static const char *const keys[] = {"name",     "description", "platform", "kernel",
 						   "seed",     "options",     "vms",	  "iommu",
-						   "assign",   "buffers",     "interrupts", "steps",
-						   NULL};
+						   "assign",   "buffers",     "interrupts", "subdevices",
+						   "steps",    NULL};
 		ok &= ykeys(&root, keys);
 		ycur_t nm = yneed(&root, "name"), desc = yget(&root, "description"),
 		       pl = yneed(&root, "platform"), seed = yget(&root, "seed"),
@@ -1637,8 +1689,11 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 			ok &= scenario_host_domains(s, &root);
 		if (ok)
 			ok &= scenario_parse_buffers(s, &bufs);
+		ycur_t subs = yget(&root, "subdevices");
 		if (ok)
 			ok &= scenario_parse_interrupts(s, &irq);
+		if (ok)
+			ok &= scenario_parse_subdevs(s, &subs);
 		if (ok)
 			s->t0 = sim_now(s->sys.sim);
 	}
@@ -1667,6 +1722,7 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 			if (!yexpect_map(&st))
 				continue;
 			p->msi_vector = -1;
+			p->sub = -1;
 			static const char *const keys[] = {"name", "from", "at_ns", "tlp", "msi", "stream",
 							   "do", "expect", NULL};
 			ykeys(&st, keys);
@@ -1712,6 +1768,8 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 					if (!found)
 						yerr(&from, "no root complex '%s'", ft + 5);
 				}
+			} else if (ft && (p->sub = scenario_subdev(s, ft)) >= 0) {
+				p->from = s->subdevs[p->sub].fn; /* the device, on the sub-device's behalf */
 			} else {
 				p->from = parse_func_ref(s, &from);
 				if (p->from == PCIE_NONE)
@@ -1749,6 +1807,7 @@ void scenario_free(scenario_t *s)
 	free(s->fn_owner);
 	free(s->assigns);
 	free(s->buffers);
+	free(s->subdevs);
 	if (s->have_groups)
 		groups_free(&s->groups);
 	free(s->its_boot_cmds);
@@ -2060,7 +2119,9 @@ static void finish_step(sim_t *sim, void *ctx, uint64_t arg)
 		return;
 	st->end = sim_now(sim);
 	check(rn->s, st);
-	if (!st->stalled) /* a stalled step let the scenario go on when it stalled */
+	/* A stalled step let the scenario go on when it stalled, a background stream when it
+	 * started. */
+	if (!st->stalled && !(st->stream && st->stream->background))
 		advance(sim, ctx, arg);
 }
 
@@ -2455,11 +2516,22 @@ static void do_action(runner_t *rn, uint64_t arg)
 	case ACT_PE_MASK:
 		gic_pe_mask(sc->sys.gic, (uint32_t)st->act_addr, st->act_value != 0);
 		break;
+	case ACT_AFFINITY: {
+		if (scenario_irq_affinity(sc, st)) {
+			st->act_seq = (uint32_t)its_stats(sc->sys.itsd[st->act_its].its)->cmd_errors;
+			sim_schedule_in(sim, 0, its_poll, rn, arg);
+			return;
+		}
+		break;
+	}
 	case ACT_HOTPLUG:
 	case ACT_UNPLUG:
 	case ACT_MIGRATE:
 		/* The driver work (STE, CD, CMD_SYNC) runs the simulation meanwhile. */
 		scenario_vm_action(sc, st);
+		break;
+	case ACT_IMS_WRITE:
+		scenario_ims_write(sc, st);
 		break;
 	case ACT_NONE:
 		break;
@@ -2484,14 +2556,20 @@ static void start_step(sim_t *sim, void *ctx, uint64_t arg)
 		stream_t *sm = st->stream;
 		if (!sm->done)
 			sm->t0 = st->start;
-		uint64_t slots = sm->window / sm->size;
-		uint64_t k = sm->random ? sim_rng_below(&sm->rng, slots) : sm->done % slots;
-		st->tlp.address = sm->base + k * sm->size;
-		st->tlp.at = TLP_AT_UNTRANSLATED;
+		if (!sm->msi) {
+			uint64_t slots = sm->window / sm->size;
+			uint64_t k = sm->random ? sim_rng_below(&sm->rng, slots) : sm->done % slots;
+			st->tlp.address = sm->base + k * sm->size;
+			st->tlp.at = TLP_AT_UNTRANSLATED;
+		}
+		if (!sm->done && sm->background)
+			advance(sim, rn, arg); /* the next steps start now, the stream goes on */
 		st->has_iommu = st->has_cpl = st->has_reg = st->has_msi = st->atc_hit = false;
 		st->nviol = 0;
 		pcie_route_init(&st->route);
 	}
+	if (st->msi_vector >= 0 && st->sub >= 0)
+		scenario_msi_tlp(rn->s, st); /* the IMS entry as it is now */
 	if (st->from == STEP_FROM_HOST) {
 		pcie_route_init(&st->route);
 		st->route.requester_id = st->tlp.requester_id;
@@ -2544,8 +2622,10 @@ bool scenario_run(scenario_t *s)
 	/* Interrupts are taken after the write that raised them completed (or never): MSI
 	 * steps are judged once everything has run. */
 	for (uint32_t i = 0; i < s->nsteps; i++)
-		if (s->steps[i].has_msi && s->steps[i].ran)
+		if (s->steps[i].has_msi && s->steps[i].ran) {
+			scenario_stream_msi_invariants(s, &s->steps[i]);
 			check(s, &s->steps[i]);
+		}
 	for (uint32_t i = 0; i < n; i++)
 		smmu_set_stall_client(s->sys.smmu[i], NULL, NULL);
 	free(rn.stall);

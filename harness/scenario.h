@@ -65,6 +65,8 @@ typedef struct expectation {
 	int its_stalled;  /* -1 any, 0, 1 */
 	int assignment;   /* -1 any, else the refusal_t a hotplug step must end with */
 	int cerror;       /* -1 any, else the CERROR code the wait for CMD_SYNC saw (0 none) */
+	int64_t deliveries; /* -1 any: interrupts PEs took for the step (a stream: all of them) */
+	uint64_t pes;     /* 0 any, else bit per PE: exactly the PEs that took them */
 	int nevents;      /* -1 any, else the exact list of events drained */
 	uint8_t events[16];
 } expectation_t;
@@ -83,7 +85,9 @@ typedef enum step_action {
 	ACT_PE_MASK,     /* mask or unmask interrupts on a PE */
 	ACT_HOTPLUG,     /* assign a function to a VM while the scenario runs */
 	ACT_UNPLUG,      /* take it back (to the host) */
-	ACT_MIGRATE      /* move a VM (its devices' assignment) to another platform */
+	ACT_MIGRATE,     /* move a VM (its devices' assignment) to another platform */
+	ACT_AFFINITY,    /* the host moves a vector to another PE (MOVI, or GICD_IROUTER) */
+	ACT_IMS_WRITE    /* an owner's driver writes an IMS entry of a sub-device */
 } step_action_t;
 
 /* What became of an MSI write that reached a doorbell. */
@@ -104,9 +108,14 @@ typedef struct irq_vector {
 	uint32_t intid;
 	uint32_t cpu;       /* the PE the driver targeted */
 	int owner;
+	int sub;            /* the SIOV sub-device whose IMS entry it is, or -1 */
 	uint64_t pa;        /* the doorbell's physical address */
 	uint64_t address;   /* what the device writes (an IOVA in the MSI window when translated) */
 	uint32_t data;
+	struct {             /* address, data and cpu as the drivers set them up */
+		uint64_t address;
+		uint32_t data, cpu;
+	} set;
 } irq_vector_t;
 
 #define SCENARIO_MAX_OWNERS 16
@@ -191,12 +200,31 @@ typedef struct stream {
 	unsigned viol_count[INV_KINDS]; /* per invariant: requests that broke it */
 	violation_t first[INV_KINDS];   /* ... and the first of them */
 	sim_time_t t0;           /* when the first request started */
+	bool msi;                /* each request raises the step's vector (`msi`) */
+	bool background;         /* the steps after it start without waiting for it */
 } stream_t;
+
+/* A SIOV sub-device (an Assignable Device Interface): a PASID of a function, given to an
+ * owner, with its interrupt messages in IMS entries the device stores. */
+typedef struct subdev {
+	char name[32];
+	char label[80];     /* "adi1 (accel0 PASID 1)" */
+	int32_t fn;         /* the function (a PF or a VF) */
+	uint32_t pasid;
+	int owner;
+	bool emulated;      /* the VMM traps writes to the IMS entries and writes the host's
+			     * message itself (else the entries sit where the owner writes them) */
+	bool pasid_tagged;  /* the device tags the interrupt writes with the PASID */
+	uint32_t nims;      /* IMS entries (vectors[] with sub = this one) */
+	int domain;         /* the IOMMU domain its PASID is bound to */
+	unsigned line;
+} subdev_t;
 
 typedef struct step {
 	char name[96];
 	unsigned line;
 	int32_t from;      /* sending function, or STEP_FROM_HOST */
+	int sub;           /* ... on behalf of this SIOV sub-device (its PASID tags the TLP), or -1 */
 	uint32_t host_rc;  /* root complex for host-originated steps */
 	bool forged;       /* requester_id given explicitly */
 	tlp_t tlp;
@@ -323,6 +351,8 @@ typedef struct scenario {
 	} *buffers;
 	uint32_t nbuffers;
 	uint64_t host_iova_next; /* the host's IOVA allocator for buffers */
+	subdev_t *subdevs;
+	uint32_t nsubdevs;
 	/* Interrupts: owners of PEs (0 is the host) and the vectors the drivers allocated. */
 	char owners[SCENARIO_MAX_OWNERS][32];
 	unsigned nowners;

@@ -46,13 +46,33 @@ bool scenario_attach_now(scenario_t *s, int32_t fn, int dom);  /* dom ATTACH_BYP
 
 /* Isolation invariants (invariants.c): recomputes the step's violations. */
 void scenario_invariants(const scenario_t *s, step_t *st);
+/* An msi stream's interrupts, judged when the run ends: adds the first violation, counted. */
+void scenario_stream_msi_invariants(const scenario_t *s, step_t *st);
 
 /* scenario_irq.c: the `interrupts:` section (after `iommu:`). */
 bool scenario_parse_interrupts(scenario_t *s, const ycur_t *c);
 /* A step's `msi: N`: the TLP is vector N of the sending function, as its driver set it. */
 bool scenario_parse_msi(scenario_t *s, step_t *st, const ycur_t *c);
-/* Action steps its_command, its_retry, mask, unmask. */
+/* (Re)builds a step's MSI write from its vector's message (an IMS entry changes). */
+void scenario_msi_tlp(const scenario_t *s, step_t *st);
+/* Allocates count vectors of function fn for owner from ITS its (or the GICv2m frames when
+ * its < 0), as IMS entries of sub-device sub (or the function's own, sub = -1). */
+bool scenario_alloc_vectors(scenario_t *s, int32_t fn, uint32_t count, int owner, int its,
+			    int sub, const ycur_t *c);
+/* The VM's IOMMU domain (created, IOVA = GPA, with its first device fn). */
+int scenario_vm_domain(scenario_t *s, int owner, int32_t fn, const ycur_t *at);
+/* Programs fn's STE again: its default domain, and the PASIDs of its sub-devices. */
+bool scenario_attach_subdevs(scenario_t *s, int32_t fn, const ycur_t *at);
+/* scenario_siov.c: `subdevices:` (after interrupts), `from: SUBDEVICE`, ims_write steps. */
+bool scenario_parse_subdevs(scenario_t *s, const ycur_t *c);
+int scenario_subdev(const scenario_t *s, const char *name); /* -1 if none */
+bool scenario_parse_ims_write(scenario_t *s, step_t *st, const ycur_t *c);
+void scenario_ims_write(scenario_t *s, step_t *st);
+/* Action steps its_command, its_retry, mask, unmask, set_affinity. */
 bool scenario_parse_irq_action(scenario_t *s, step_t *st, const char *kind, const ycur_t *v);
+/* A set_affinity step: moves the vector; true when ITS commands were queued (the step
+ * then waits for the ITS as an its_command step does). */
+bool scenario_irq_affinity(scenario_t *s, step_t *st);
 /* Expectation keys interrupt, intid, pe, owner, interrupt_error, delivery_ns, its_error,
  * its_stalled; sets their defaults when c is NULL. */
 bool scenario_parse_irq_expect(scenario_t *s, step_t *st, const ycur_t *c);

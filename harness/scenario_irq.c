@@ -48,11 +48,10 @@ static uint64_t owner_mask(const scenario_t *s, int owner)
 
 /* What a device writes to reach doorbell address pa: its IOVA in the MSI window when the
  * function's domain translates, else the physical address. */
-static uint64_t device_address(const scenario_t *s, int32_t fn, uint64_t pa)
+static uint64_t device_address(const scenario_t *s, int32_t fn, int32_t dom, uint64_t pa)
 {
 	const platform_t *p = &s->platform;
 	int si = system_smmu_of(&s->sys, p->fabric.funcs[fn].rc);
-	int32_t dom = s->attached ? s->attached[fn] : ATTACH_NONE;
 	if (si < 0 || p->smmus[si].msi_bypass || dom < 0)
 		return pa;
 	const iommu_domain_t *d = &s->domains[dom];
@@ -189,18 +188,31 @@ static bool alloc_vectors(scenario_t *s, const ycur_t *c)
 		     f->name);
 		return false;
 	}
+	return scenario_alloc_vectors(s, fn, count, owner, use_v2m ? -1 : its, -1, c);
+}
+
+bool scenario_alloc_vectors(scenario_t *s, int32_t fn, uint32_t count, int owner, int its,
+			    int sub, const ycur_t *c)
+{
+	const platform_t *p = &s->platform;
+	const pcie_func_t *f = &p->fabric.funcs[fn];
+	bool use_v2m = its < 0;
+	uint64_t mask = owner_mask(s, owner);
 	irq_vector_t *nv = realloc(s->vectors, (s->nvectors + count) * sizeof *nv);
 	if (!nv)
 		return false;
 	s->vectors = nv;
-	uint32_t first_index = 0;
+	/* A function's vectors are numbered 0, 1, ...; a sub-device's IMS entries too. */
+	uint32_t first_index = 0, on_device = 0;
 	for (uint32_t i = 0; i < s->nvectors; i++)
-		if (s->vectors[i].fn == fn)
-			first_index++;
+		if (s->vectors[i].fn == fn) {
+			on_device++;
+			first_index += s->vectors[i].sub == sub;
+		}
 	its_drv_dev_t *dev = NULL;
 	uint32_t devid = platform_device_id(p, f->rc, pcie_func_id(f));
 	if (!use_v2m) {
-		dev = its_drv_device(&s->sys.itsd[its], devid, first_index + count);
+		dev = its_drv_device(&s->sys.itsd[its], devid, on_device + count);
 		if (!dev) {
 			char e[48];
 			uint32_t code = s->sys.itsd[its].last_error;
@@ -216,6 +228,7 @@ static bool alloc_vectors(scenario_t *s, const ycur_t *c)
 		v->fn = fn;
 		v->index = first_index + k;
 		v->owner = owner;
+		v->sub = sub;
 		if (!use_v2m) {
 			int ev = its_drv_vector(&s->sys.itsd[its], dev, mask, &v->intid);
 			if (ev < 0) {
@@ -224,6 +237,12 @@ static bool alloc_vectors(scenario_t *s, const ycur_t *c)
 				if (code)
 					yerr(c, "the ITS driver could not map vector %u of '%s' (%s)",
 					     v->index, f->name, its_error_name(code, e, sizeof e));
+				else if (sub >= 0)
+					yerr(c, "the ITS driver could not allocate IMS entry %u of '%s': "
+						"DeviceID 0x%x of '%s' was set up with %u vectors (give "
+						"the function no vectors under interrupts.vectors, or all of "
+						"them in one line, before its sub-devices')",
+					     v->index, s->subdevs[sub].name, devid, f->name, dev->nr_lpis);
 				else
 					yerr(c, "the ITS driver could not allocate vector %u of '%s': its "
 						"device was set up with %u vectors (give all its vectors in "
@@ -260,7 +279,15 @@ static bool alloc_vectors(scenario_t *s, const ycur_t *c)
 			v->pa = p->gic.v2m[frame].base + V2M_MSI_SETSPI_NS;
 			v->data = v->intid;
 		}
-		v->address = device_address(s, fn, v->pa);
+		v->address = device_address(s, fn,
+					    sub >= 0 && s->subdevs[sub].pasid_tagged
+						    ? s->subdevs[sub].domain
+					    : s->attached ? s->attached[fn]
+							  : ATTACH_NONE,
+					    v->pa);
+		v->set.address = v->address;
+		v->set.data = v->data;
+		v->set.cpu = v->cpu;
 		s->nvectors++;
 	}
 	return true;
@@ -353,7 +380,7 @@ bool scenario_parse_msi(scenario_t *s, step_t *st, const ycur_t *c)
 		return false;
 	for (uint32_t i = 0; i < s->nvectors; i++) {
 		const irq_vector_t *v = &s->vectors[i];
-		if (v->fn != st->from || v->index != n)
+		if (v->fn != st->from || v->index != n || v->sub != st->sub)
 			continue;
 		st->msi_vector = (int)i;
 		tlp_t *t = &st->tlp;
@@ -362,15 +389,29 @@ bool scenario_parse_msi(scenario_t *s, step_t *st, const ycur_t *c)
 		t->type = TLP_MWR;
 		t->requester_id = pcie_func_id(&f->funcs[st->from]);
 		t->segment = f->rcs[f->funcs[st->from].rc].segment;
-		t->address = v->address;
-		t->length = 4;
-		for (int b = 0; b < 4; b++)
-			t->data[b] = (uint8_t)(v->data >> (8 * b));
+		scenario_msi_tlp(s, st);
 		return true;
 	}
-	yerr(c, "'%s' has no vector %" PRIu64 " (allocate it under interrupts.vectors)",
-	     s->platform.fabric.funcs[st->from].name, n);
+	if (st->sub >= 0)
+		yerr(c, "sub-device '%s' has no IMS entry %" PRIu64 " (it has %u: subdevices[].ims)",
+		     s->subdevs[st->sub].name, n, s->subdevs[st->sub].nims);
+	else
+		yerr(c, "'%s' has no vector %" PRIu64 " (allocate it under interrupts.vectors)",
+		     s->platform.fabric.funcs[st->from].name, n);
 	return false;
+}
+
+void scenario_msi_tlp(const scenario_t *s, step_t *st)
+{
+	const irq_vector_t *v = &s->vectors[st->msi_vector];
+	tlp_t *t = &st->tlp;
+	t->address = v->address;
+	t->length = 4;
+	for (int b = 0; b < 4; b++)
+		t->data[b] = (uint8_t)(v->data >> (8 * b));
+	/* A sub-device's interrupt write carries its PASID if the device tags them. */
+	t->has_pasid = st->sub >= 0 && s->subdevs[st->sub].pasid_tagged;
+	t->pasid = t->has_pasid ? s->subdevs[st->sub].pasid : 0;
 }
 
 static const struct {
@@ -550,6 +591,74 @@ static bool parse_its_command(scenario_t *s, step_t *st, const ycur_t *c)
 	return ok;
 }
 
+/* set_affinity: { function: F, vector: N, pe: P } (as writing /proc/irq/N/smp_affinity). */
+static bool parse_affinity(scenario_t *s, step_t *st, const ycur_t *c)
+{
+	st->act = ACT_AFFINITY;
+	if (!yexpect_map(c))
+		return false;
+	static const char *const keys[] = {"function", "vector", "pe", NULL};
+	bool ok = ykeys(c, keys);
+	ycur_t fc = yneed(c, "function"), vc = yneed(c, "vector"), pc = yneed(c, "pe");
+	uint32_t index = 0, pe = 0;
+	ok &= vc.node && yopt_u32(&vc, &index, 0, UINT32_MAX);
+	ok &= pc.node && yopt_u32(&pc, &pe, 0, s->platform.gic.params.pes - 1);
+	st->act_fn = fc.node ? scenario_func_ref(s, &fc) : PCIE_NONE;
+	if (!ok || st->act_fn == PCIE_NONE)
+		return false;
+	for (uint32_t i = 0; i < s->nvectors; i++)
+		if (s->vectors[i].fn == st->act_fn && s->vectors[i].index == index &&
+		    s->vectors[i].sub < 0) {
+			st->act_addr = i;
+			st->act_value = pe;
+			return true;
+		}
+	yerr(&vc, "'%s' has no vector %u (allocate it under interrupts.vectors)",
+	     s->platform.fabric.funcs[st->act_fn].name, index);
+	return false;
+}
+
+bool scenario_irq_affinity(scenario_t *s, step_t *st)
+{
+	irq_vector_t *v = &s->vectors[st->act_addr];
+	uint32_t pe = (uint32_t)st->act_value;
+	st->act_sync_pe = (int)v->cpu; /* the PE it leaves, for the report */
+	if (!v->its) {
+		/* GICv2m: the SPI's route at the distributor (irq_set_affinity on the GIC). */
+		gic_dist_write(s->sys.gic, GICD_IROUTER(v->intid),
+			       FIELD_PREP(GICD_IROUTER_AFF0, pe & 0xff) |
+				       FIELD_PREP(GICD_IROUTER_AFF1, pe >> 8),
+			       8);
+		v->cpu = pe;
+		return false;
+	}
+	its_drv_t *d = &s->sys.itsd[v->ctrl];
+	its_drv_dev_t *dev = NULL;
+	for (uint32_t i = 0; i < d->ndevs && !dev; i++)
+		if (d->devs[i].devid == v->devid)
+			dev = &d->devs[i];
+	uint32_t old = dev ? dev->col[v->event] : v->cpu;
+	if (!dev || old == pe)
+		return false;
+	/* its_set_affinity(): MOVI, then a SYNC to the old collection's redistributor; the
+	 * driver's collection map follows. The step ends when the ITS consumed both. */
+	uint64_t c[4];
+	its_cmd_movi(c, v->devid, v->event, pe);
+	st->act_its = v->ctrl;
+	st->act_sync_pe = (int)old;
+	memcpy(st->act_its_cmd, c, sizeof c);
+	if (its_drv_send(d, c, (int)old)) {
+		st->act_failed = true;
+		snprintf(st->act_detail, sizeof st->act_detail, "the ITS command queue is full");
+		return false;
+	}
+	dev->col[v->event] = (uint16_t)pe;
+	d->load[old]--;
+	d->load[pe]++;
+	v->cpu = pe;
+	return true;
+}
+
 bool scenario_parse_irq_action(scenario_t *s, step_t *st, const char *kind, const ycur_t *v)
 {
 	if (!s->platform.gic.present) {
@@ -565,6 +674,8 @@ bool scenario_parse_irq_action(scenario_t *s, step_t *st, const char *kind, cons
 		st->act_its = parse_its_ref(s, v);
 		return st->act_its >= 0;
 	}
+	if (!strcmp(kind, "set_affinity"))
+		return parse_affinity(s, st, v);
 	/* mask / unmask: PSTATE.I on a PE. */
 	uint64_t pe;
 	st->act = ACT_PE_MASK;
@@ -580,15 +691,18 @@ bool scenario_parse_irq_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	expectation_t *e = &st->expect;
 	if (!c) {
 		e->irq = e->pe = e->owner = e->irq_error = e->its_error = e->its_stalled = -1;
-		e->intid = e->delivery_ns = -1;
+		e->intid = e->delivery_ns = e->deliveries = -1;
+		e->pes = 0;
 		return true;
 	}
 	bool ok = true;
 	ycur_t f;
 	bool tlp = st->act == ACT_NONE,
-	     itscmd = st->act == ACT_ITS_COMMAND || st->act == ACT_ITS_RETRY;
+	     itscmd = st->act == ACT_ITS_COMMAND || st->act == ACT_ITS_RETRY ||
+		      st->act == ACT_AFFINITY;
 	static const char *const tlp_only[] = {"interrupt", "intid", "pe", "owner",
-					       "interrupt_error", "delivery_ns", NULL};
+					       "interrupt_error", "delivery_ns", "deliveries", "pes",
+					       NULL};
 	for (int i = 0; tlp_only[i]; i++)
 		if (!tlp && (f = yget(c, tlp_only[i])).node) {
 			yerr(&f, "'%s' is expected of a step that sends an MSI", tlp_only[i]);
@@ -597,7 +711,8 @@ bool scenario_parse_irq_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	static const char *const cmd_only[] = {"its_error", "its_stalled", NULL};
 	for (int i = 0; cmd_only[i]; i++)
 		if (!itscmd && (f = yget(c, cmd_only[i])).node) {
-			yerr(&f, "'%s' is expected of an its_command or its_retry step", cmd_only[i]);
+			yerr(&f, "'%s' is expected of an its_command, its_retry or set_affinity step",
+			     cmd_only[i]);
 			ok = false;
 		}
 	if (!ok)
@@ -631,6 +746,26 @@ bool scenario_parse_irq_expect(scenario_t *s, step_t *st, const ycur_t *c)
 			yerr(&f, "no owner '%s' (host, or one named under vms or interrupts.owners)",
 			     t ? t : "");
 			ok = false;
+		}
+	}
+	if ((f = yget(c, "deliveries")).node) {
+		if (yu64(&f, &u, 0, UINT32_MAX))
+			e->deliveries = (int64_t)u;
+		else
+			ok = false;
+	}
+	if ((f = yget(c, "pes")).node) {
+		if (!yexpect_seq(&f) || !ylen(&f)) {
+			if (yis_seq(&f))
+				yerr(&f, "expected a list of PE numbers (0-63), at least one");
+			ok = false;
+		}
+		for (size_t i = 0; ok && i < ylen(&f); i++) {
+			ycur_t pe = yat(&f, i);
+			if (yu64(&pe, &u, 0, 63))
+				e->pes |= 1ull << u;
+			else
+				ok = false;
 		}
 	}
 	if ((f = yget(c, "delivery_ns")).node) {
@@ -792,9 +927,35 @@ void scenario_irq_check(const scenario_t *s, const step_t *st, char *buf, size_t
 {
 	const expectation_t *e = &st->expect;
 	if (e->irq < 0 && e->intid < 0 && e->pe < 0 && e->owner < 0 && e->irq_error < 0 &&
-	    e->delivery_ns < 0 && e->its_error < 0 && e->its_stalled < 0)
+	    e->delivery_ns < 0 && e->its_error < 0 && e->its_stalled < 0 && e->deliveries < 0 &&
+	    !e->pes)
 		return;
-	if (st->act == ACT_ITS_COMMAND || st->act == ACT_ITS_RETRY) {
+	if (e->deliveries >= 0 || e->pes) {
+		/* Every interrupt taken for the step (a stream's requests all carry its tag). */
+		uint64_t tag = (uint64_t)(st - s->steps) + 1, pes = 0;
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < s->ndeliveries; i++)
+			if (s->deliveries[i].tag == tag) {
+				n++;
+				if (s->deliveries[i].pe < 64)
+					pes |= 1ull << s->deliveries[i].pe;
+			}
+		if (e->deliveries >= 0 && n != (uint64_t)e->deliveries)
+			scenario_appendf(buf, size, "expected %" PRId64 " interrupt%s taken, got %u; ",
+					 e->deliveries, e->deliveries == 1 ? "" : "s", n);
+		if (e->pes && pes != e->pes) {
+			char want[160] = "", got[160] = "";
+			for (unsigned k = 0; k < 64; k++) {
+				if (e->pes >> k & 1)
+					scenario_appendf(want, sizeof want, "%s%u", want[0] ? ", " : "", k);
+				if (pes >> k & 1)
+					scenario_appendf(got, sizeof got, "%s%u", got[0] ? ", " : "", k);
+			}
+			scenario_appendf(buf, size, "expected PEs [%s] to take them, got [%s]; ", want,
+					 got);
+		}
+	}
+	if (st->act == ACT_ITS_COMMAND || st->act == ACT_ITS_RETRY || st->act == ACT_AFFINITY) {
 		char a[48], b[48];
 		if (e->its_error >= 0 && (uint32_t)e->its_error != st->act_its_code)
 			scenario_appendf(buf, size, "expected ITS command error %s, got %s; ",

@@ -207,7 +207,7 @@ static bool msi_isolated(const scenario_t *s, const platform_t *p, int32_t fn)
 }
 
 /* The VM's IOMMU domain: created with its first device, IOVA = GPA for all its RAM. */
-static int vm_domain(scenario_t *s, int owner, int32_t fn, const ycur_t *at)
+int scenario_vm_domain(scenario_t *s, int owner, int32_t fn, const ycur_t *at)
 {
 	vm_t *vm = &s->vms[owner];
 	if (vm->domain >= 0)
@@ -419,7 +419,7 @@ bool scenario_parse_assign(scenario_t *s, const ycur_t *c)
 			continue;
 		}
 		s->fn_owner[a->fn] = (uint8_t)a->owner;
-		int d = vm_domain(s, a->owner, a->fn, &at);
+		int d = scenario_vm_domain(s, a->owner, a->fn, &at);
 		ok = d >= 0 && scenario_attach(s, a->fn, d, &at);
 	}
 	return ok;
@@ -566,7 +566,7 @@ bool scenario_parse_vm_action(scenario_t *s, step_t *st, const char *kind, const
 	 * function's STE when its step runs. */
 	if (system_smmu_of(&s->sys, f->rc) < 0)
 		return true; /* refused when it runs (no IOMMU) */
-	int d = vm_domain(s, st->act_owner, st->act_fn, &fc);
+	int d = scenario_vm_domain(s, st->act_owner, st->act_fn, &fc);
 	if (d < 0)
 		return false;
 	/* Guest RAM over the MSI window: the hotplug will be refused when it runs (the window
