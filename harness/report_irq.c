@@ -317,7 +317,6 @@ void report_irq_step_json(jw_t *j, const scenario_t *s, const step_t *st)
 		jw_key(j, "affinity");
 		jw_obj(j);
 		jw_kstr(j, "function", p->fabric.funcs[v->fn].name);
-		jw_kstr(j, "subdevice", v->sub >= 0 ? s->subdevs[v->sub].name : NULL);
 		jw_ku64(j, "vector", v->index);
 		jw_ku64(j, "intid", v->intid);
 		jw_ku64(j, "from_pe", (uint64_t)st->act_sync_pe);

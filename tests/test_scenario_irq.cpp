@@ -477,8 +477,8 @@ TEST(ScenarioIrqErrors, InterruptsSection)
 		  "MAPD, MAPC, MAPTI, MAPI, INT, CLEAR, DISCARD, INV, INVALL, MOVI, MOVALL or "
 		  "SYNC)\n");
 	EXPECT_EQ(scenario_errors(p, header(kVectors) + "  - { do: { mask: 0 }, expect: { its_error: none } }\n"),
-		  "s.yaml:10:45: steps[0].expect.its_error: 'its_error' is expected of an its_command "
-		  "or its_retry step\n");
+		  "s.yaml:10:45: steps[0].expect.its_error: 'its_error' is expected of an its_command, "
+		  "its_retry or set_affinity step\n");
 	EXPECT_EQ(scenario_errors(gic_platform(false).replace(gic_platform(false).find("gic:"), 4,
 							    "xgic:"),
 				  header(kVectors) + "  - { from: e0, msi: 0 }\n"),
