@@ -68,12 +68,15 @@ static const char *sender_name(const scenario_t *s, const step_t *st)
 	return st->sub >= 0 ? s->subdevs[st->sub].label : s->platform.fabric.funcs[st->from].name;
 }
 
-static violation_t *add(step_t *st, inv_kind_t k)
+static violation_t *add(const scenario_t *s, step_t *st, inv_kind_t k)
 {
 	if (st->nviol == STEP_MAX_VIOLATIONS)
 		return NULL;
 	violation_t *v = &st->viol[st->nviol++];
 	v->kind = k;
+	v->count = 1;
+	snprintf(v->source, sizeof v->source, "%s",
+		 st->sub >= 0 ? s->subdevs[st->sub].name : s->platform.fabric.funcs[st->from].name);
 	v->text[0] = '\0';
 	return v;
 }
@@ -168,7 +171,7 @@ static bool msi_check(const scenario_t *s, step_t *st, const gic_delivery_t *d)
 		owner = me; /* its own vector, wherever it is taken */
 	if (owner == me)
 		return false;
-	if (!(v = add(st, INV_MSI)))
+	if (!(v = add(s, st, INV_MSI)))
 		return true;
 	if (st->msi_its)
 		snprintf(why, sizeof why,
@@ -212,7 +215,8 @@ void scenario_stream_msi_invariants(const scenario_t *s, step_t *st)
 		return;
 	uint64_t tag = (uint64_t)(st - s->steps) + 1;
 	unsigned bad = 0, n = 0, keep = st->nviol;
-	violation_t first = {INV_MSI, ""};
+	violation_t first;
+	memset(&first, 0, sizeof first);
 	for (uint32_t i = 0; i < s->ndeliveries; i++) {
 		if (s->deliveries[i].tag != tag)
 			continue;
@@ -230,6 +234,7 @@ void scenario_stream_msi_invariants(const scenario_t *s, step_t *st)
 		*v = first;
 		char more[64];
 		snprintf(more, sizeof more, " (%u of %u interrupts; the first shown)", bad, n);
+		v->count = bad;
 		scenario_appendf(v->text, sizeof v->text, "%s", more);
 	}
 }
@@ -252,7 +257,7 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 	int32_t grp = s->have_groups && st->sub < 0 ? s->groups.of[st->from] : -1;
 	for (uint32_t g = 0; grp >= 0 && g < f->nfuncs; g++)
 		if (s->groups.of[g] == grp && !f->funcs[g].is_bridge && s->fn_owner[g] != me &&
-		    s->fn_owner[g] != OWNER_UNBOUND && me != OWNER_UNBOUND && (v = add(st, INV_GROUP))) {
+		    s->fn_owner[g] != OWNER_UNBOUND && me != OWNER_UNBOUND && (v = add(s, st, INV_GROUP))) {
 			snprintf(v->text, sizeof v->text,
 				 "%s (%s) sent traffic while %s, in the same IOMMU group %d, belongs to %s: "
 				 "the group's functions are not isolated from each other",
@@ -269,7 +274,7 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 		uint64_t pa = st->has_iommu && x->outcome == SMMU_XLATE_OK ? x->pa : st->tlp.address;
 		unsigned owner = reg->kind == PCIE_REGION_DRAM ? owner_of_pa(s, pa) : 0;
 		bool shared = reg->kind == PCIE_REGION_DRAM && scenario_buffer_shared(s, pa, me);
-		if (reg->kind != PCIE_REGION_MSI && owner != me && !shared && (v = add(st, INV_DMA))) {
+		if (reg->kind != PCIE_REGION_MSI && owner != me && !shared && (v = add(s, st, INV_DMA))) {
 			iommu_decision(s, st, why, sizeof why);
 			snprintf(v->text, sizeof v->text,
 				 "%s (%s) %s %s at 0x%" PRIx64 " in %s, which belongs to %s; let through "
@@ -292,7 +297,7 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 				  s->groups.of[r->target] == s->groups.of[st->from];
 		if (other == OWNER_UNBOUND && same_group)
 			other = me;
-		if (other != me && !granted && (v = add(st, INV_P2P))) {
+		if (other != me && !granted && (v = add(s, st, INV_P2P))) {
 			path_decisions(s, r, path, sizeof path);
 			char bar[16] = "";
 			if (r->bar >= 0)
@@ -315,7 +320,7 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 				    (!st->has_iommu ||
 				     (x->outcome == SMMU_XLATE_OK &&
 				      (x->path == SMMU_PATH_STE_BYPASS || x->path == SMMU_PATH_GBPA_BYPASS)));
-		if ((p2p || untranslated) && (v = add(st, INV_PASID))) {
+		if ((p2p || untranslated) && (v = add(s, st, INV_PASID))) {
 			if (p2p) {
 				path_decisions(s, r, path, sizeof path);
 				snprintf(v->text, sizeof v->text,
@@ -343,7 +348,7 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 			issued = e->valid && st->tlp.address >= e->pa && st->tlp.address - e->pa < e->size &&
 				 (st->tlp.type == TLP_MRD ? e->r : e->w);
 		}
-		if (!issued && (v = add(st, INV_ATS))) {
+		if (!issued && (v = add(s, st, INV_ATS))) {
 			iommu_decision(s, st, why, sizeof why);
 			snprintf(v->text, sizeof v->text,
 				 "%s sent a %s it calls translated (AT = Translated) to 0x%" PRIx64

@@ -520,6 +520,12 @@ static void describe_action(FILE *out, const scenario_t *s, const step_t *st)
 				     "released to the host",
 				s->owners[st->act_owner], st->mig_platform,
 				st->mig_why[0] ? st->mig_why : "none");
+		if (!st->mig_result && st->mig_irq) {
+			size_t l = strlen(st->mig_irq);
+			fprintf(out, "\n    its interrupts re-mapped on %s: %u of %u taken by its vCPUs\n%.*s",
+				st->mig_platform, st->mig_irq_taken, st->mig_irq_total,
+				(int)(l ? l - 1 : 0), st->mig_irq);
+		}
 		break;
 	case ACT_HOTPLUG:
 	case ACT_UNPLUG: {
@@ -731,6 +737,26 @@ void report_run_text(FILE *out, const scenario_t *s)
 			fprintf(out, "    expectation: NOT MET: %s\n", st->mismatch);
 	}
 	report_irq_tail_text(out, s);
+	if (s->expect.present) {
+		const run_expect_t *e = &s->expect;
+		unsigned total = 0;
+		for (int k = 0; k < INV_KINDS; k++)
+			total += e->got_viol[k];
+		fprintf(out, "\nrun: %u violation%s (", total, total == 1 ? "" : "s");
+		for (int k = 0; k < INV_KINDS; k++)
+			fprintf(out, "%s%s %u", k ? ", " : "", inv_token((inv_kind_t)k), e->got_viol[k]);
+		fprintf(out, "), %u interrupt%s taken, %" PRIu64 " IOMMU fault%s", s->ndeliveries,
+			s->ndeliveries == 1 ? "" : "s", e->got_faults, e->got_faults == 1 ? "" : "s");
+		for (int r = 1; r <= REFUSE_NO_IOMMU; r++)
+			if (e->got_refusals[r])
+				fprintf(out, ", %u refused %s", e->got_refusals[r],
+					refusal_token((refusal_t)r));
+		if (e->met)
+			fprintf(out, "\n    run expectation (line %u): met\n", e->line);
+		else
+			fprintf(out, "\n    run expectation (line %u): NOT MET: %s\n", e->line,
+				e->mismatch);
+	}
 	uint32_t met, not_met, none;
 	scenario_tally(s, &met, &not_met, &none);
 	fprintf(out, "\nsummary: %u step%s, %u expectation%s met, %u not met", s->nsteps,
@@ -847,6 +873,30 @@ void report_run_json(FILE *out, const scenario_t *s)
 	jw_obj_end(&j);
 	jw_kstr(&j, "platform", p->name);
 	jw_ku64(&j, "seed", s->seed);
+	jw_key(&j, "run");
+	jw_obj(&j);
+	jw_key(&j, "violations");
+	jw_obj(&j);
+	for (int k = 0; k < INV_KINDS; k++)
+		jw_ku64(&j, inv_token((inv_kind_t)k), s->expect.got_viol[k]);
+	jw_obj_end(&j);
+	jw_key(&j, "refusals");
+	jw_obj(&j);
+	for (int r = 1; r <= REFUSE_NO_IOMMU; r++)
+		jw_ku64(&j, refusal_token((refusal_t)r), s->expect.got_refusals[r]);
+	jw_obj_end(&j);
+	jw_ku64(&j, "interrupts_taken", s->ndeliveries);
+	jw_ku64(&j, "iommu_faults", s->expect.got_faults);
+	jw_key(&j, "expectation");
+	if (s->expect.present) {
+		jw_obj(&j);
+		jw_kbool(&j, "met", s->expect.met);
+		jw_kstr(&j, "mismatch", s->expect.met ? NULL : s->expect.mismatch);
+		jw_obj_end(&j);
+	} else {
+		jw_null(&j);
+	}
+	jw_obj_end(&j);
 	jw_key(&j, "steps");
 	jw_arr(&j);
 	for (uint32_t i = 0; i < s->nsteps; i++) {
@@ -878,6 +928,14 @@ void report_run_json(FILE *out, const scenario_t *s)
 			}
 			jw_arr_end(&j);
 			report_irq_step_json(&j, s, st);
+			if (st->act == ACT_MIGRATE && !st->mig_result && st->mig_irq) {
+				jw_key(&j, "interrupts_remapped");
+				jw_obj(&j);
+				jw_ku64(&j, "vectors", st->mig_irq_total);
+				jw_ku64(&j, "taken_by_vm", st->mig_irq_taken);
+				jw_kstr(&j, "detail", st->mig_irq);
+				jw_obj_end(&j);
+			}
 			jw_obj_end(&j);
 			jw_ku64(&j, "start_ps", st->start - s->t0);
 			jw_ku64(&j, "end_ps", st->end - s->t0);

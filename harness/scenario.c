@@ -1619,7 +1619,7 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 		static const char *const keys[] = {"name",     "description", "platform", "kernel",
 						   "seed",     "options",     "vms",	  "iommu",
 						   "assign",   "buffers",     "interrupts", "subdevices",
-						   "steps",    NULL};
+						   "expect",   "steps",	      NULL};
 		ok &= ykeys(&root, keys);
 		ycur_t nm = yneed(&root, "name"), desc = yget(&root, "description"),
 		       pl = yneed(&root, "platform"), seed = yget(&root, "seed"),
@@ -1694,6 +1694,9 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 			ok &= scenario_parse_interrupts(s, &irq);
 		if (ok)
 			ok &= scenario_parse_subdevs(s, &subs);
+		ycur_t rex = yget(&root, "expect");
+		if (ok)
+			ok &= scenario_parse_run_expect(s, &rex);
 		if (ok)
 			s->t0 = sim_now(s->sys.sim);
 	}
@@ -1814,6 +1817,8 @@ void scenario_free(scenario_t *s)
 	free(s->its_setup_cmds);
 	free(s->vectors);
 	free(s->deliveries);
+	for (uint32_t i = 0; s->steps && i < s->nsteps; i++)
+		free(s->steps[i].mig_irq);
 	for (uint32_t i = 0; s->steps && i < s->nsteps; i++)
 		if (s->steps[i].stream) {
 			free(s->steps[i].stream->lat);
@@ -2105,6 +2110,7 @@ static bool stream_next(runner_t *rn, uint64_t arg)
 			char more[64];
 			snprintf(more, sizeof more, " (%u of %u requests; the first shown)",
 				 sm->viol_count[k], sm->done);
+			v->count = sm->viol_count[k];
 			scenario_appendf(v->text, sizeof v->text, "%s", more);
 		}
 	st->start = sm->t0;
@@ -2609,6 +2615,7 @@ bool scenario_run(scenario_t *s)
 		rn.stall[i] = (stall_ctx_t){&rn, (int)i};
 		smmu_set_stall_client(s->sys.smmu[i], stall_done, &rn.stall[i]);
 	}
+	scenario_run_expect_start(s);
 	sim_time_t first = s->t0 + (s->steps[0].at_ns >= 0 ? (sim_time_t)s->steps[0].at_ns * SIM_NS : 0);
 	bool ok = sim_schedule_at(sim, first, start_step, &rn, 0) == SIM_OK;
 	if (ok)
@@ -2629,6 +2636,7 @@ bool scenario_run(scenario_t *s)
 	for (uint32_t i = 0; i < n; i++)
 		smmu_set_stall_client(s->sys.smmu[i], NULL, NULL);
 	free(rn.stall);
+	scenario_check_run(s);
 	return ok;
 }
 
@@ -2648,6 +2656,8 @@ void scenario_tally(const scenario_t *s, uint32_t *met, uint32_t *not_met, uint3
 		else
 			(*not_met)++;
 	}
+	if (s->expect.present) /* the whole run's expectation */
+		(*(s->expect.met ? met : not_met))++;
 	/* Assignments with an expectation (accepted, or refused for a reason). */
 	for (uint32_t i = 0; i < s->nassigns; i++)
 		if (s->assigns[i].expect >= 0)

@@ -165,6 +165,8 @@ const char *inv_token(inv_kind_t k);
 
 typedef struct violation {
 	inv_kind_t kind;
+	unsigned count;     /* how many times (a stream's requests or interrupts), >= 1 */
+	char source[32];    /* the function or sub-device that sent it */
 	char text[640];     /* what happened and each decision that let it through */
 } violation_t;
 
@@ -293,6 +295,8 @@ typedef struct step {
 	int mig_result;        /* migrate: the refusal_t on the destination (REFUSE_NONE: moved) */
 	char mig_platform[64]; /* migrate: the destination platform's name */
 	char mig_why[320];     /* migrate: the refusal's message, or what was assigned there */
+	char *mig_irq;         /* migrate: the VM's vectors re-mapped there (lines), or NULL */
+	uint32_t mig_irq_total, mig_irq_taken; /* ... how many, and taken by the VM's PEs */
 
 	/* Isolation invariants the step broke. */
 	violation_t viol[STEP_MAX_VIOLATIONS];
@@ -315,6 +319,30 @@ typedef struct step {
 	smmu_xlate_t resume_x;
 	uint32_t ended_by;     /* the step during which it was ended */
 } step_t;
+
+#define RUN_EXPECT_SOURCES 16
+
+/* Expectations on the whole run (the scenario's top-level `expect`). */
+typedef struct run_expect {
+	bool present;
+	unsigned line;
+	int viol[INV_KINDS];   /* -1 any, else how many violations of the invariant */
+	struct run_source {
+		inv_kind_t kind;
+		char source[32];
+		unsigned count;
+	} by_source[RUN_EXPECT_SOURCES]; /* an invariant given by source: its exact sources */
+	unsigned nby;
+	uint32_t by_kinds;     /* bit per invariant given by source */
+	int refusals[8];       /* -1 any, else per refusal_t: assignments, hotplugs, migrations */
+	int64_t deliveries;    /* -1 any: interrupts PEs took during the run */
+	int64_t faults;        /* -1 any: requests the IOMMUs terminated with a fault */
+	/* Results. */
+	bool met;
+	char mismatch[512];
+	unsigned got_viol[INV_KINDS], got_refusals[8];
+	uint64_t got_faults;
+} run_expect_t;
 
 typedef struct scenario {
 	char *file;
@@ -353,6 +381,8 @@ typedef struct scenario {
 	uint64_t host_iova_next; /* the host's IOVA allocator for buffers */
 	subdev_t *subdevs;
 	uint32_t nsubdevs;
+	run_expect_t expect;   /* the whole run's */
+	uint64_t faults0;      /* the SMMUs' fault count when the steps start */
 	/* Interrupts: owners of PEs (0 is the host) and the vectors the drivers allocated. */
 	char owners[SCENARIO_MAX_OWNERS][32];
 	unsigned nowners;

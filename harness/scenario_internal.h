@@ -63,6 +63,15 @@ bool scenario_alloc_vectors(scenario_t *s, int32_t fn, uint32_t count, int owner
 int scenario_vm_domain(scenario_t *s, int owner, int32_t fn, const ycur_t *at);
 /* Programs fn's STE again: its default domain, and the PASIDs of its sub-devices. */
 bool scenario_attach_subdevs(scenario_t *s, int32_t fn, const ycur_t *at);
+/* scenario_migrate.c: a migrate step the destination accepted re-maps the VM's vectors there:
+ * dfn[k] on dst is the VM's device sfn[k] here (-1: none). Fills st->mig_irq*. */
+void scenario_migrate_irqs(scenario_t *s, step_t *st, const platform_t *dst, const int32_t *dfn,
+			   const int32_t *sfn, uint32_t n);
+/* scenario_expect.c: the top-level `expect` (after subdevices); the run's counts when it
+ * starts and its check when it ends. */
+bool scenario_parse_run_expect(scenario_t *s, const ycur_t *c);
+void scenario_run_expect_start(scenario_t *s);
+void scenario_check_run(scenario_t *s);
 /* scenario_siov.c: `subdevices:` (after interrupts), `from: SUBDEVICE`, ims_write steps. */
 bool scenario_parse_subdevs(scenario_t *s, const ycur_t *c);
 int scenario_subdev(const scenario_t *s, const char *name); /* -1 if none */

@@ -474,7 +474,11 @@ static bool parse_migrate(scenario_t *s, step_t *st, const ycur_t *v)
 	snprintf(st->mig_platform, sizeof st->mig_platform, "%s", dst.name);
 	/* The VM's devices there: those named, else its devices here by name. */
 	assignment_t list[32];
-	uint32_t n = 0;
+	int32_t src[32]; /* the VM's device here that each one stands for (-1: none) */
+	uint32_t n = 0, nsrc = 0;
+	for (uint32_t k = 0; k < s->nassigns && nsrc < 32; k++)
+		if (s->assigns[k].owner == st->act_owner && !s->assigns[k].refused)
+			src[nsrc++] = s->assigns[k].fn;
 	ok = true;
 	if (dc.node && yexpect_seq(&dc)) {
 		for (size_t k = 0; k < ylen(&dc) && n < 32; k++) {
@@ -486,6 +490,8 @@ static bool parse_migrate(scenario_t *s, step_t *st, const ycur_t *v)
 				ok = false;
 				continue;
 			}
+			if (n >= nsrc)
+				src[n] = -1;
 			list[n++] = (assignment_t){.fn = fn, .owner = st->act_owner, .expect = -1, .step = -1};
 		}
 	} else if (dc.node) {
@@ -502,6 +508,7 @@ static bool parse_migrate(scenario_t *s, step_t *st, const ycur_t *v)
 				ok = false;
 				continue;
 			}
+			src[n] = a->fn;
 			list[n++] = (assignment_t){.fn = fn, .owner = st->act_owner, .expect = -1, .step = -1};
 		}
 	}
@@ -516,6 +523,12 @@ static bool parse_migrate(scenario_t *s, step_t *st, const ycur_t *v)
 		}
 		scenario_appendf(st->mig_why, sizeof st->mig_why, "%s%s", k ? ", " : "",
 				 dst.fabric.funcs[list[k].fn].name);
+	}
+	if (ok && st->mig_result == REFUSE_NONE) {
+		int32_t dfn[32];
+		for (uint32_t k = 0; k < n; k++)
+			dfn[k] = list[k].fn;
+		scenario_migrate_irqs(s, st, &dst, dfn, src, n);
 	}
 	groups_free(&g);
 	platform_free(&dst);
