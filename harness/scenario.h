@@ -378,7 +378,6 @@ typedef struct scenario {
 		unsigned line;
 	} *buffers;
 	uint32_t nbuffers;
-	uint64_t host_iova_next; /* the host's IOVA allocator for buffers */
 	subdev_t *subdevs;
 	uint32_t nsubdevs;
 	run_expect_t expect;   /* the whole run's */

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dma_iova.h"
 #include "resv.h"
 #include "scenario_internal.h"
 
@@ -717,18 +718,52 @@ bool scenario_buffer_shared(const scenario_t *s, uint64_t pa, unsigned owner)
 }
 
 /* buffers: [{ name, size, owner, devices: [F...], shared_with: [OWNER...] }] */
+static bool host_iova_init(const scenario_t *s, dma_iova_t *a);
+static bool parse_buffers(scenario_t *s, const ycur_t *c, dma_iova_t *iova);
+
 bool scenario_parse_buffers(scenario_t *s, const ycur_t *c)
 {
 	if (!c->node)
 		return true;
 	if (!yexpect_seq(c))
 		return false;
-	const platform_t *p = &s->platform;
 	s->buffers = calloc(ylen(c) + 1, sizeof *s->buffers);
 	if (!s->buffers)
 		return false;
-	/* The host's IOVAs for buffers: high, clear of guest RAM and the MSI window. */
-	s->host_iova_next = 0xf000000000ull;
+	/* The host's IOVAs for buffers come from its DMA API allocator, which keeps clear of
+	 * every group's reserved regions and the host bridges' windows. */
+	dma_iova_t iova;
+	if (!host_iova_init(s, &iova)) {
+		yerr(c, "out of memory");
+		return false;
+	}
+	bool ok = parse_buffers(s, c, &iova);
+	dma_iova_free(&iova);
+	return ok;
+}
+
+static bool host_iova_init(const scenario_t *s, dma_iova_t *a)
+{
+	const platform_t *p = &s->platform;
+	dma_iova_init(a, 12);
+	bool ok = dma_iova_reserve(a, 0, 4095); /* IOVA 0 is never a DMA address */
+	for (uint32_t r = 0; r < p->fabric.nrcs; r++) {
+		ok &= dma_iova_reserve(a, p->fabric.rcs[r].mem.base, p->fabric.rcs[r].mem.limit);
+		ok &= dma_iova_reserve(a, p->fabric.rcs[r].pref.base, p->fabric.rcs[r].pref.limit);
+	}
+	for (uint32_t g = 0; ok && s->have_groups && g < s->groups.n; g++) {
+		resv_list_t l = {0};
+		ok = resv_of_group(p, &s->groups, g, &l);
+		for (uint32_t i = 0; ok && i < l.n; i++)
+			ok = dma_iova_reserve(a, l.v[i].start, l.v[i].end);
+		resv_free(&l);
+	}
+	return ok;
+}
+
+static bool parse_buffers(scenario_t *s, const ycur_t *c, dma_iova_t *iova)
+{
+	const platform_t *p = &s->platform;
 	for (size_t i = 0; i < ylen(c); i++) {
 		ycur_t e = yat(c, i);
 		if (!yexpect_map(&e))
@@ -786,8 +821,11 @@ bool scenario_parse_buffers(scenario_t *s, const ycur_t *c)
 				yerr(&sz, "the platform's DRAM has no room for it");
 				return false;
 			}
-			b->iova = s->host_iova_next;
-			s->host_iova_next += (b->size + 0xffff) & ~0xffffull;
+			b->iova = dma_iova_alloc(iova, b->size, (1ull << 48) - 1);
+			if (!b->iova) {
+				yerr(&sz, "the host's IOVA space has no room for it");
+				return false;
+			}
 		}
 		s->nbuffers++;
 		/* Mapped in each device's domain, unless there already (a VM's RAM). */
