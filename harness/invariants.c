@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "resv.h"
 #include "scenario_internal.h"
 
 const char *inv_token(inv_kind_t k)
@@ -37,6 +38,7 @@ const char *inv_token(inv_kind_t k)
 	case INV_GROUP: return "group";
 	case INV_PASID: return "pasid";
 	case INV_ATS: return "ats";
+	case INV_RESV: return "resv";
 	case INV_KINDS: break;
 	}
 	return "?";
@@ -76,7 +78,9 @@ static violation_t *add(const scenario_t *s, step_t *st, inv_kind_t k)
 	v->kind = k;
 	v->count = 1;
 	snprintf(v->source, sizeof v->source, "%s",
-		 st->sub >= 0 ? s->subdevs[st->sub].name : s->platform.fabric.funcs[st->from].name);
+		 st->sub >= 0	 ? s->subdevs[st->sub].name
+		 : st->from >= 0 ? s->platform.fabric.funcs[st->from].name
+				 : "host");
 	v->text[0] = '\0';
 	return v;
 }
@@ -239,9 +243,51 @@ void scenario_stream_msi_invariants(const scenario_t *s, step_t *st)
 	}
 }
 
+/* resv: a mapping a map step added to a domain overlaps a reserved region (other than
+ * direct-relaxable) of a group whose functions the domain translates: DMA there would reach
+ * the page, not what the region stands for (the MSI doorbell, a firmware buffer). */
+static void resv_check(const scenario_t *s, step_t *st)
+{
+	const platform_t *p = &s->platform;
+	const iommu_domain_t *d = &s->domains[st->act_domain];
+	uint64_t lo = st->act_addr, hi = st->act_addr + st->act_len - 1;
+	for (int32_t g = 0; s->have_groups && g < (int32_t)s->groups.n; g++) {
+		const char *user = NULL;
+		for (uint32_t f = 0; f < p->fabric.nfuncs && !user; f++)
+			if (s->groups.of[f] == g && s->attached[f] == (int32_t)st->act_domain)
+				user = p->fabric.funcs[f].name;
+		for (uint32_t k = 0; k < s->nsubdevs && !user; k++)
+			if (s->subdevs[k].domain == (int)st->act_domain &&
+			    s->groups.of[s->subdevs[k].fn] == g)
+				user = s->subdevs[k].name;
+		if (!user)
+			continue;
+		resv_list_t l = {0};
+		if (!resv_of_group(p, &s->groups, (uint32_t)g, &l))
+			return;
+		for (uint32_t i = 0; i < l.n; i++) {
+			const resv_region_t *r = &l.v[i];
+			violation_t *v;
+			if (resv_relaxable(r->type) || r->end < lo || hi < r->start || !(v = add(s, st, INV_RESV)))
+				continue;
+			snprintf(v->text, sizeof v->text,
+				 "the mapping [0x%" PRIx64 "-0x%" PRIx64 "] added to domain %s overlaps "
+				 "group %d's reserved region [0x%" PRIx64 "-0x%" PRIx64 "] (%s; %s is in "
+				 "the group): its DMA there no longer reaches what the region is for",
+				 lo, hi, d->name, g, r->start, r->end, resv_type_name(r->type), user);
+			break;
+		}
+		resv_free(&l);
+	}
+}
+
 void scenario_invariants(const scenario_t *s, step_t *st)
 {
 	st->nviol = 0;
+	if (st->act == ACT_MAP && st->ran && !st->act_failed) {
+		resv_check(s, st);
+		return;
+	}
 	if (st->from < 0 || st->act != ACT_NONE || !s->fn_owner || !st->ran)
 		return;
 	const platform_t *p = &s->platform;

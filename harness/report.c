@@ -688,6 +688,9 @@ void report_run_text(FILE *out, const scenario_t *s)
 			fputs("    do: ", out);
 			describe_action(out, s, st);
 			fputc('\n', out);
+			for (unsigned k = 0; k < st->nviol; k++)
+				fprintf(out, "    VIOLATION (%s): %s\n", inv_token(st->viol[k].kind),
+					st->viol[k].text);
 			if (!st->expect.present && st->act_failed)
 				fputs("    expectation: none, but the action FAILED (counted as not met)\n", out);
 			else if (!st->expect.present)
@@ -838,6 +841,22 @@ static void json_register(jw_t *j, const scenario_t *s, const step_t *st, bool i
 	jw_obj_end(j);
 }
 
+/* The invariants a step broke: which, by whom, how many times, and why. */
+static void json_violations(jw_t *j, const step_t *st)
+{
+	jw_key(j, "violations");
+	jw_arr(j);
+	for (unsigned k = 0; k < st->nviol; k++) {
+		jw_obj(j);
+		jw_kstr(j, "invariant", inv_token(st->viol[k].kind));
+		jw_kstr(j, "source", st->viol[k].source);
+		jw_ku64(j, "count", st->viol[k].count);
+		jw_kstr(j, "explanation", st->viol[k].text);
+		jw_obj_end(j);
+	}
+	jw_arr_end(j);
+}
+
 static void json_expectation(jw_t *j, const step_t *st)
 {
 	jw_key(j, "expectation");
@@ -939,6 +958,7 @@ void report_run_json(FILE *out, const scenario_t *s)
 			jw_obj_end(&j);
 			jw_ku64(&j, "start_ps", st->start - s->t0);
 			jw_ku64(&j, "end_ps", st->end - s->t0);
+			json_violations(&j, st);
 			json_expectation(&j, st);
 			jw_obj_end(&j);
 			continue;
@@ -1008,15 +1028,7 @@ void report_run_json(FILE *out, const scenario_t *s)
 		} else {
 			jw_null(&j);
 		}
-		jw_key(&j, "violations");
-		jw_arr(&j);
-		for (unsigned k = 0; k < st->nviol; k++) {
-			jw_obj(&j);
-			jw_kstr(&j, "invariant", inv_token(st->viol[k].kind));
-			jw_kstr(&j, "explanation", st->viol[k].text);
-			jw_obj_end(&j);
-		}
-		jw_arr_end(&j);
+		json_violations(&j, st);
 		jw_key(&j, "iommu");
 		if (st->has_iommu) {
 			const smmu_xlate_t *x = &st->iommu;

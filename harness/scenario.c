@@ -571,7 +571,7 @@ static bool parse_expect(scenario_t *s, step_t *st, const ycur_t *c)
 	ycur_t vi = yget(c, "violations");
 	if (vi.node) {
 		static const char *const kinds[] = {"dma", "p2p", "msi", "group", "pasid", "ats",
-						    "none", NULL};
+						    "resv", "none", NULL};
 		e->violations = 0;
 		size_t n = yis_seq(&vi) ? ylen(&vi) : 1;
 		for (size_t i = 0; i < n; i++) {

@@ -160,7 +160,16 @@ typedef struct assignment {
 } assignment_t;
 
 /* An isolation invariant a TLP or an interrupt broke. */
-typedef enum inv_kind { INV_DMA, INV_P2P, INV_MSI, INV_GROUP, INV_PASID, INV_ATS, INV_KINDS } inv_kind_t;
+typedef enum inv_kind {
+	INV_DMA,
+	INV_P2P,
+	INV_MSI,
+	INV_GROUP,
+	INV_PASID,
+	INV_ATS,
+	INV_RESV, /* a mapping over a reserved region of the domain's groups */
+	INV_KINDS
+} inv_kind_t;
 const char *inv_token(inv_kind_t k);
 
 typedef struct violation {

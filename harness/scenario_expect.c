@@ -37,7 +37,7 @@ static bool parse_violations(scenario_t *s, const ycur_t *c)
 	}
 	if (!yis_map(c)) {
 		yerr(c, "expected none, or a mapping of invariants (dma, p2p, msi, group, pasid, "
-			"ats) to counts or to {SOURCE: count}");
+			"ats, resv) to counts or to {SOURCE: count}");
 		return false;
 	}
 	/* The invariants named are the ones that break; the others must not. */
@@ -48,7 +48,8 @@ static bool parse_violations(scenario_t *s, const ycur_t *c)
 		ycur_t kc = ymap_key(c, i), vc = ymap_val(c, i);
 		int k = inv_by_token(ytext(&kc));
 		if (k < 0) {
-			yerr(&kc, "unknown invariant '%s' (expected dma, p2p, msi, group, pasid or ats)",
+			yerr(&kc, "unknown invariant '%s' (expected dma, p2p, msi, group, pasid, ats or "
+				  "resv)",
 			     ytext(&kc) ? ytext(&kc) : "");
 			ok = false;
 			continue;
@@ -67,8 +68,10 @@ static bool parse_violations(scenario_t *s, const ycur_t *c)
 			ycur_t sk = ymap_key(&vc, j), sv = ymap_val(&vc, j);
 			const char *src = ytext(&sk);
 			uint64_t n;
-			if (!src || !is_source(s, src)) {
-				yerr(&sk, "no function or sub-device '%s' to be a source", src ? src : "");
+			if (!src || (!is_source(s, src) && strcmp(src, "host"))) {
+				yerr(&sk, "no function or sub-device '%s' to be a source (or host, for "
+					  "the host's map steps)",
+				     src ? src : "");
 				ok = false;
 				continue;
 			}
