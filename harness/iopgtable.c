@@ -160,6 +160,7 @@ iopt_status_t iopgtable_map_range(iopgtable_t *pt, uint64_t iova, uint64_t pa, u
 		for (int l = 1; l < 3; l++) {
 			uint64_t b = 1ull << vmsa_level_shift(g, l);
 			if (l >= pt->tt.start_level && vmsa_block_allowed(g, l) && size >= b &&
+			    (!pt->max_leaf || b <= pt->max_leaf) &&
 			    !(iova & (b - 1)) && !(pa & (b - 1))) {
 				leaf = b;
 				break;

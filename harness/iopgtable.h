@@ -49,6 +49,9 @@ typedef struct iopgtable {
 	/* Tables kept in a guest's memory are addressed by IPA: table pointers (and tt.ttb) are
 	 * written as PA - ipa_delta. 0 for tables in host physical memory. */
 	uint64_t ipa_delta;
+	/* The largest leaf iopgtable_map_range() uses (0: any the granule allows): a driver
+	 * mapping memory backed by small pages, or told not to use blocks. */
+	uint64_t max_leaf;
 } iopgtable_t;
 
 /* Sets up an empty table tree. granule_shift 12/14/16; ias/oas in bits (25..48). */
@@ -59,7 +62,8 @@ iopt_status_t iopgtable_init(iopgtable_t *pt, mem_t *mem, physalloc_t *alloc, ui
  * of the granule (4K: 4K, 2M, 1G; 16K: 16K, 32M; 64K: 64K, 512M). */
 iopt_status_t iopgtable_map(iopgtable_t *pt, uint64_t iova, uint64_t pa, uint64_t size,
 			    unsigned prot);
-/* Maps a range with the largest leaves that fit (both addresses aligned to the granule). */
+/* Maps a range with the largest leaves that fit (both addresses aligned to the granule),
+ * none larger than pt->max_leaf. */
 iopt_status_t iopgtable_map_range(iopgtable_t *pt, uint64_t iova, uint64_t pa, uint64_t size,
 				  unsigned prot);
 /* Removes the leaf mapping iova (a whole leaf of exactly `size`). */

@@ -504,6 +504,10 @@ static bool parse_stream(scenario_t *s, step_t *st, const ycur_t *c, uint32_t in
 	}
 	t->length = sm->size;
 	t->address = sm->base;
+	if (st->sub >= 0) { /* a sub-device's requests carry its PASID */
+		t->has_pasid = true;
+		t->pasid = s->subdevs[st->sub].pasid;
+	}
 	char name[32];
 	snprintf(name, sizeof name, "stream%u", index);
 	sim_rng_fork(s->sys.sim, name, &sm->rng);
@@ -785,15 +789,35 @@ static bool parse_prot(const ycur_t *c, unsigned *prot)
 	return true;
 }
 
+bool scenario_page_size(const ycur_t *c, unsigned granule_shift, uint64_t *out)
+{
+	/* A leaf of the granule: its page, or a block (4K: 2M, 1G; 16K: 32M; 64K: 512M). */
+	uint64_t v;
+	if (!ysize(c, &v, 4096, 1ull << 30))
+		return false;
+	unsigned g = granule_shift;
+	bool leaf = v == 1ull << g;
+	for (int l = 1; l < 3 && !leaf; l++)
+		leaf = vmsa_block_allowed(g, l) && v == 1ull << vmsa_level_shift(g, l);
+	if (!leaf) {
+		yerr(c, "not a leaf size of the %u KiB granule (expected %s)", 1u << (g - 10),
+		     g == 12 ? "4K, 2M or 1G" : g == 14 ? "16K or 32M" : "64K or 512M");
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 static bool parse_domain(scenario_t *s, const ycur_t *c, iommu_domain_t *d)
 {
 	if (!yexpect_map(c))
 		return false;
-	static const char *const keys[] = {"name",     "stage",  "granule", "ias",
-					   "mappings", "parent", NULL};
+	static const char *const keys[] = {"name",     "stage",  "granule",   "ias",
+					   "mappings", "parent", "page_size", NULL};
 	bool ok = ykeys(c, keys);
 	ycur_t nm = yneed(c, "name"), st = yneed(c, "stage"), gr = yget(c, "granule"),
-	       ias = yget(c, "ias"), maps = yget(c, "mappings"), par = yget(c, "parent");
+	       ias = yget(c, "ias"), maps = yget(c, "mappings"), par = yget(c, "parent"),
+	       ps = yget(c, "page_size");
 	d->parent = -1;
 	d->line = yline(c);
 	if (!ystr(&nm, d->name, sizeof d->name))
@@ -856,6 +880,8 @@ static bool parse_domain(scenario_t *s, const ycur_t *c, iommu_domain_t *d)
 	}
 	d->pt.ipa_delta = delta;
 	d->pt.tt.ttb -= delta;
+	if (ps.node && !scenario_page_size(&ps, g, &d->pt.max_leaf))
+		return false;
 	if (stage == 1)
 		d->asid = s->sys.next_asid++;
 	else
@@ -2291,7 +2317,8 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 			st->stalled = st->stall_pending = true;
 			st->stag = x->stag;
 			st->stall_at = sim_now(sim) + st->iommu_lat.total;
-			sim_schedule_at(sim, st->stall_at, advance, rn, arg);
+			if (!(st->stream && st->stream->background)) /* that one went on already */
+				sim_schedule_at(sim, st->stall_at, advance, rn, arg);
 			return;
 		}
 		if (t.at == TLP_AT_TRANSLATION_REQ && x->outcome == SMMU_XLATE_FAULT &&
@@ -2629,7 +2656,8 @@ bool scenario_run(scenario_t *s)
 	/* Interrupts are taken after the write that raised them completed (or never): MSI
 	 * steps are judged once everything has run. */
 	for (uint32_t i = 0; i < s->nsteps; i++)
-		if (s->steps[i].has_msi && s->steps[i].ran) {
+		if ((s->steps[i].has_msi || (s->steps[i].stream && s->steps[i].stream->msi)) &&
+		    s->steps[i].ran) {
 			scenario_stream_msi_invariants(s, &s->steps[i]);
 			check(s, &s->steps[i]);
 		}

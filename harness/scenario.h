@@ -131,6 +131,7 @@ typedef struct vm {
 	unsigned nram;
 	uint64_t buf_used;  /* bytes of its first RAM range given to buffers (from the top) */
 	int domain;         /* iommu domain index, -1 until a device is assigned */
+	uint64_t page_size; /* the largest IOMMU leaf its RAM is mapped with (0: any) */
 	unsigned line;
 } vm_t;
 

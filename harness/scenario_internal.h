@@ -7,6 +7,8 @@
 
 /* A function by name or PCI address (an error at c if none). */
 int32_t scenario_func_ref(const scenario_t *s, const ycur_t *c);
+/* page_size: a leaf size of the granule (the largest leaf mappings use). */
+bool scenario_page_size(const ycur_t *c, unsigned granule_shift, uint64_t *out);
 /* An address expression (docs/scenario-format.md). */
 bool scenario_address(const scenario_t *s, const ycur_t *c, uint64_t *out);
 void scenario_appendf(char *buf, size_t size, const char *fmt, ...)

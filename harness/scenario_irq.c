@@ -239,15 +239,16 @@ bool scenario_alloc_vectors(scenario_t *s, int32_t fn, uint32_t count, int owner
 					     v->index, f->name, its_error_name(code, e, sizeof e));
 				else if (sub >= 0)
 					yerr(c, "the ITS driver could not allocate IMS entry %u of '%s': "
-						"DeviceID 0x%x of '%s' was set up with %u vectors (give "
+						"DeviceID 0x%x of '%s' was set up for %u vector%s (give "
 						"the function no vectors under interrupts.vectors, or all of "
 						"them in one line, before its sub-devices')",
-					     v->index, s->subdevs[sub].name, devid, f->name, dev->nr_lpis);
+					     v->index, s->subdevs[sub].name, devid, f->name, dev->nr_lpis,
+					     dev->nr_lpis == 1 ? "" : "s");
 				else
 					yerr(c, "the ITS driver could not allocate vector %u of '%s': its "
-						"device was set up with %u vectors (give all its vectors in "
+						"device was set up for %u vector%s (give all its vectors in "
 						"one line)",
-					     v->index, f->name, dev->nr_lpis);
+					     v->index, f->name, dev->nr_lpis, dev->nr_lpis == 1 ? "" : "s");
 				return false;
 			}
 			v->its = true;
@@ -393,7 +394,8 @@ bool scenario_parse_msi(scenario_t *s, step_t *st, const ycur_t *c)
 		return true;
 	}
 	if (st->sub >= 0)
-		yerr(c, "sub-device '%s' has no IMS entry %" PRIu64 " (it has %u: subdevices[].ims)",
+		yerr(c, "sub-device '%s' has no IMS entry %" PRIu64 " (it has %u: "
+			"subdevices[].ims.entries)",
 		     s->subdevs[st->sub].name, n, s->subdevs[st->sub].nims);
 	else
 		yerr(c, "'%s' has no vector %" PRIu64 " (allocate it under interrupts.vectors)",

@@ -123,6 +123,16 @@ static bool parse_one(scenario_t *s, const ycur_t *e, subdev_t *d)
 static bool bind_domain(scenario_t *s, subdev_t *d, const ycur_t *at)
 {
 	const pcie_func_t *f = &s->platform.fabric.funcs[d->fn];
+	int si = system_smmu_of(&s->sys, f->rc);
+	int32_t own = s->attached[d->fn];
+	if (d->nims && !d->pasid_tagged && !s->platform.smmus[si].msi_bypass &&
+	    own != ATTACH_BYPASS && (own < 0 || s->domains[own].parent >= 0)) {
+		yerr(at, "sub-device '%s''s interrupt writes carry no PASID, so they go through "
+			 "'%s''s own domain, which has no MSI window (options.host_iommu: translated, "
+			 "or ims.pasid_tagged: true)",
+		     d->name, f->name);
+		return false;
+	}
 	if (d->owner == 0) {
 		int32_t dom = s->attached[d->fn];
 		if (dom < 0 || s->domains[dom].stage != 1 || s->domains[dom].parent >= 0) {

@@ -117,9 +117,10 @@ bool scenario_parse_vms(scenario_t *s, const ycur_t *c)
 		ycur_t e = yat(c, i);
 		if (!yexpect_map(&e))
 			return false;
-		static const char *const keys[] = {"name", "ram", "vcpus", NULL};
+		static const char *const keys[] = {"name", "ram", "vcpus", "page_size", NULL};
 		ok &= ykeys(&e, keys);
-		ycur_t nm = yneed(&e, "name"), ram = yneed(&e, "ram"), vc = yget(&e, "vcpus");
+		ycur_t nm = yneed(&e, "name"), ram = yneed(&e, "ram"), vc = yget(&e, "vcpus"),
+		       ps = yget(&e, "page_size");
 		const char *name = ytext(&nm);
 		if (!name || !*name || strlen(name) >= sizeof s->owners[0] || !strcmp(name, "host") ||
 		    s->nowners >= SCENARIO_MAX_OWNERS) {
@@ -136,6 +137,8 @@ bool scenario_parse_vms(scenario_t *s, const ycur_t *c)
 		snprintf(s->owners[o], sizeof s->owners[o], "%s", name);
 		vm_t *vm = &s->vms[o];
 		vm->line = yline(&e);
+		if (ps.node && !scenario_page_size(&ps, 12, &vm->page_size))
+			return false;
 		if (!ram.node || !yexpect_seq(&ram))
 			return false;
 		for (size_t k = 0; k < ylen(&ram); k++) {
@@ -229,6 +232,7 @@ int scenario_vm_domain(scenario_t *s, int owner, int32_t fn, const ycur_t *at)
 	if (d < 0)
 		return -1;
 	iommu_domain_t *dom = &s->domains[d];
+	dom->pt.max_leaf = vm->page_size;
 	for (unsigned i = 0; i < vm->nram; i++)
 		if (!scenario_domain_map(s, dom, vm->ram[i].gpa, vm->ram[i].hpa, vm->ram[i].size, at))
 			return -1;
