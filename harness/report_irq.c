@@ -251,9 +251,11 @@ void report_irq_action_text(FILE *out, const scenario_t *s, const step_t *st)
 		fprintf(out, "moved %s's vector %u (%s %u) from PE %d to PE %" PRIu64 " (%s)",
 			p->fabric.funcs[v->fn].name, v->index, v->its ? "LPI" : "SPI", v->intid,
 			st->act_sync_pe, st->act_value, owner_name(s, (uint32_t)st->act_value));
-		if (!v->its) {
+		if (st->act_sync_pe == (int)st->act_value) {
+			fputs(": already there", out);
+		} else if (!v->its) {
 			fputs(": rewrote GICD_IROUTER", out);
-		} else if (st->act_sync_pe != (int)st->act_value) {
+		} else {
 			char b[160], e[48];
 			its_cmd_format(b, sizeof b, st->act_its_cmd, p->gic.its[v->ctrl].params.pta);
 			fprintf(out, ": queued %s + SYNC PE %d on %s; %s", b, st->act_sync_pe,
@@ -262,8 +264,6 @@ void report_irq_action_text(FILE *out, const scenario_t *s, const step_t *st)
 			if (st->act_its_errors)
 				fprintf(out, " with command error %s (0x%06x)",
 					its_error_name(st->act_its_code, e, sizeof e), st->act_its_code);
-		} else {
-			fputs(": already there", out);
 		}
 		break;
 	}

@@ -1376,6 +1376,12 @@ static bool parse_iommu(scenario_t *s, const ycur_t *c)
 		if (first)
 			ok &= program_function(s, reqs, (unsigned)n, reqs[i].fn);
 	}
+	/* Functions with PASIDs bound here (sub-devices may not take PASIDs of theirs). */
+	s->pasid_bound = calloc(s->platform.fabric.nfuncs + 1, 1);
+	for (size_t i = 0; i < n && ok && s->pasid_bound; i++)
+		if (reqs[i].has_pasid)
+			s->pasid_bound[reqs[i].fn] = 1;
+	ok &= s->pasid_bound != NULL;
 	free(reqs);
 	return ok;
 }
@@ -1837,6 +1843,7 @@ void scenario_free(scenario_t *s)
 	free(s->assigns);
 	free(s->buffers);
 	free(s->subdevs);
+	free(s->pasid_bound);
 	if (s->have_groups)
 		groups_free(&s->groups);
 	free(s->its_boot_cmds);

@@ -390,6 +390,7 @@ typedef struct scenario {
 	uint32_t nbuffers;
 	subdev_t *subdevs;
 	uint32_t nsubdevs;
+	uint8_t *pasid_bound;  /* per function: PASIDs bound under iommu.attach (or NULL) */
 	run_expect_t expect;   /* the whole run's */
 	uint64_t faults0;      /* the SMMUs' fault count when the steps start */
 	/* Interrupts: owners of PEs (0 is the host) and the vectors the drivers allocated. */

@@ -625,6 +625,8 @@ bool scenario_irq_affinity(scenario_t *s, step_t *st)
 	irq_vector_t *v = &s->vectors[st->act_addr];
 	uint32_t pe = (uint32_t)st->act_value;
 	st->act_sync_pe = (int)v->cpu; /* the PE it leaves, for the report */
+	if (!v->its && v->cpu == pe)
+		return false; /* already there */
 	if (!v->its) {
 		/* GICv2m: the SPI's route at the distributor (irq_set_affinity on the GIC). */
 		gic_dist_write(s->sys.gic, GICD_IROUTER(v->intid),

@@ -78,6 +78,12 @@ static bool parse_one(scenario_t *s, const ycur_t *e, subdev_t *d)
 			     s->subdevs[i].name);
 			return false;
 		}
+	if (s->pasid_bound && s->pasid_bound[d->fn]) {
+		yerr(&fc, "'%s' has PASIDs bound under iommu.attach: bind its PASIDs there or as "
+			  "sub-devices, not both",
+		     f->name);
+		return false;
+	}
 	if (s->fn_owner[d->fn] != 0) {
 		yerr(&fc, "'%s' is assigned to %s: a function's sub-devices are made by its driver on "
 			  "the host, which must keep it",
