@@ -66,7 +66,7 @@ static uint64_t top_down(const dma_iova_t *a, uint64_t size, uint64_t align, uin
 			continue;
 		if (hi > limit)
 			hi = limit;
-		if (lo > hi || hi - lo + 1 < size)
+		if (lo > hi || hi - lo < size - 1)
 			continue;
 		uint64_t x = (hi - size + 1) & ~(align - 1);
 		if (x >= lo)
@@ -81,14 +81,14 @@ uint64_t dma_iova_alloc(dma_iova_t *a, uint64_t size, uint64_t mask)
 	uint64_t pages = (size + g - 1) >> a->granule_shift;
 	if (!pages)
 		pages = 1;
-	uint64_t align = g;
-	if (pages < 32) { /* roundup_pow_of_two(), and the IOVA aligned to it */
-		uint64_t p = 1;
-		while (p < pages)
-			p <<= 1;
+	/* alloc_iova(size_aligned = true): the IOVA is aligned to the size rounded up to a
+	 * power of two; the size itself is rounded so only under 32 granules. */
+	uint64_t p = 1;
+	while (p < pages)
+		p <<= 1;
+	uint64_t align = p << a->granule_shift;
+	if (pages < 32)
 		pages = p;
-		align = pages << a->granule_shift;
-	}
 	uint64_t len = pages << a->granule_shift;
 	uint64_t x = 0;
 	if (mask > 0xffffffffull)

@@ -3,8 +3,9 @@
  * dma_iova.h — the host kernel's IOVA allocator for DMA-API mappings, with the policy of
  * Linux's iommu-dma (drivers/iommu/dma-iommu.c iommu_dma_alloc_iova(), drivers/iommu/iova.c):
  *
- *   - sizes are whole granules; below 32 granules they round up to a power of two, and the
- *     IOVA is aligned to that size (alloc_iova_fast(..., size_aligned = true));
+ *   - sizes are whole granules, rounded up to a power of two below 32 granules; the IOVA
+ *     is aligned to the size rounded up to a power of two (alloc_iova_fast(...,
+ *     size_aligned = true));
  *   - addresses come top-down: the highest free range under the limit;
  *   - a PCI device tries below 4 GiB first (32-bit DMA addresses, a single-address-cycle
  *     TLP), then up to its DMA mask;

@@ -235,12 +235,12 @@ void scenario_check_run(scenario_t *s)
 					 e->refusals[r], refusal_token((refusal_t)r), e->got_refusals[r]);
 	if (e->deliveries >= 0 && s->ndeliveries != (uint64_t)e->deliveries)
 		scenario_appendf(e->mismatch, sizeof e->mismatch,
-				 "expected %" PRId64 " interrupts taken in the run, got %u; ",
-				 e->deliveries, s->ndeliveries);
+				 "expected %" PRId64 " interrupt%s taken in the run, got %u; ",
+				 e->deliveries, e->deliveries == 1 ? "" : "s", s->ndeliveries);
 	if (e->faults >= 0 && e->got_faults != (uint64_t)e->faults)
 		scenario_appendf(e->mismatch, sizeof e->mismatch,
-				 "expected %" PRId64 " IOMMU faults in the run, got %" PRIu64 "; ",
-				 e->faults, e->got_faults);
+				 "expected %" PRId64 " IOMMU fault%s in the run, got %" PRIu64 "; ",
+				 e->faults, e->faults == 1 ? "" : "s", e->got_faults);
 	size_t n = strlen(e->mismatch);
 	if (n >= 2)
 		e->mismatch[n - 2] = '\0';

@@ -95,8 +95,9 @@ void scenario_migrate_irqs(scenario_t *s, step_t *st, const platform_t *dst, con
 		st->mig_irq = NULL;
 		return;
 	}
+	st->mig_irq_total = want; /* none taken until re-mapped and raised */
 	if (!dst->gic.present) {
-		line(&buf, &len, "%s has no interrupt controller: %s's %u vector%s cannot be re-mapped",
+		line(&buf, &len, "      %s has no interrupt controller: %s's %u vector%s cannot be re-mapped",
 		     dst->name, vm, want, want == 1 ? "" : "s");
 		st->mig_irq = buf;
 		return;
@@ -107,7 +108,7 @@ void scenario_migrate_irqs(scenario_t *s, step_t *st, const platform_t *dst, con
 		if (s->pe_owner[pe] == owner)
 			mask |= 1ull << pe;
 	if (!mask || mask >> dst->gic.params.pes) {
-		line(&buf, &len, "%s's vCPUs are pinned to PEs that %s does not have (it has %u)", vm,
+		line(&buf, &len, "      %s's vCPUs are pinned to PEs that %s does not have (it has %u)", vm,
 		     dst->name, dst->gic.params.pes);
 		st->mig_irq = buf;
 		return;
@@ -115,7 +116,7 @@ void scenario_migrate_irqs(scenario_t *s, step_t *st, const platform_t *dst, con
 	system_t d;
 	const char *why = system_init(&d, dst, s->seed);
 	if (why) {
-		line(&buf, &len, "%s cannot be built to re-map the interrupts: %s", dst->name, why);
+		line(&buf, &len, "      %s cannot be built to re-map the interrupts: %s", dst->name, why);
 		st->mig_irq = buf;
 		system_free(&d);
 		return;
@@ -138,17 +139,14 @@ void scenario_migrate_irqs(scenario_t *s, step_t *st, const platform_t *dst, con
 		if (its >= 0 && !dev) {
 			line(&buf, &len, "      %s: the ITS driver could not set up DeviceID 0x%x", f->name,
 			     devid);
-			st->mig_irq_total += count;
 			continue;
 		}
 		if (its < 0 && !dst->gic.nv2m) {
 			line(&buf, &len, "      %s: no MSI controller on %s for its root complex", f->name,
 			     dst->name);
-			st->mig_irq_total += count;
 			continue;
 		}
 		for (uint32_t v = 0; v < count; v++) {
-			st->mig_irq_total++;
 			uint32_t intid = 0, pe = 0;
 			bool taken;
 			char where[96];
