@@ -162,6 +162,15 @@ static bool bind_domain(scenario_t *s, subdev_t *d, const ycur_t *at)
 	return scenario_prepare_domain(s, d->fn, d->domain, at);
 }
 
+/* Whether sub-device i is its function's first. */
+static bool first_of_function(const scenario_t *s, uint32_t i)
+{
+	for (uint32_t j = 0; j < i; j++)
+		if (s->subdevs[j].fn == s->subdevs[i].fn)
+			return false;
+	return true;
+}
+
 bool scenario_parse_subdevs(scenario_t *s, const ycur_t *c)
 {
 	if (!c->node)
@@ -184,11 +193,8 @@ bool scenario_parse_subdevs(scenario_t *s, const ycur_t *c)
 	}
 	/* Each function's STE once, with every PASID of its sub-devices. */
 	for (uint32_t i = 0; i < s->nsubdevs && ok; i++) {
-		bool first = true;
-		for (uint32_t j = 0; j < i; j++)
-			first &= s->subdevs[j].fn != s->subdevs[i].fn;
 		ycur_t e = yat(c, i);
-		if (first)
+		if (first_of_function(s, i))
 			ok = scenario_attach_subdevs(s, s->subdevs[i].fn, &e);
 	}
 	/* The IMS entries: vectors of the function's MSI controller, for the owner's PEs. On an
@@ -198,16 +204,13 @@ bool scenario_parse_subdevs(scenario_t *s, const ycur_t *c)
 	for (uint32_t i = 0; i < s->nsubdevs && ok; i++) {
 		const pcie_func_t *f = &p->fabric.funcs[s->subdevs[i].fn];
 		int its = p->rc_its[f->rc];
+		if (its < 0 || !first_of_function(s, i))
+			continue;
 		uint32_t total = 0;
-		for (uint32_t j = 0; j < s->nsubdevs; j++)
-			if (s->subdevs[j].fn == s->subdevs[i].fn) {
-				if (j < i)
-					total = 0; /* made already */
-				if (j < i)
-					break;
+		for (uint32_t j = i; j < s->nsubdevs; j++)
+			if (s->subdevs[j].fn == s->subdevs[i].fn)
 				total += s->subdevs[j].nims;
-			}
-		if (its < 0 || !total)
+		if (!total)
 			continue;
 		for (uint32_t v = 0; v < s->nvectors; v++)
 			total += s->vectors[v].fn == s->subdevs[i].fn;
