@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "testutil.h"
@@ -233,45 +231,25 @@ TEST(DmaIova, ManyRangesGrowTheList)
 
 // --- host buffers in a scenario --------------------------------------------------------------
 
-std::string read_platform(const char *name)
-{
-	std::ifstream in(std::string(IOFAB_TEST_SOURCE_DIR) + "/../platforms/" + name);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
-
 // neoverse-vfio: rc0 (MMIO 0x40000000 +512M, prefetchable 0x4000000000 +64G) behind smmu0
 // (MSI window 0x08000000 +1M), nvme0 with a direct region at 0xfff00000 +1M.
 const std::string &neoverse_vfio()
 {
-	static const std::string p = read_platform("neoverse-vfio.yaml");
+	static const std::string p = iofab_test::shipped_platform("neoverse-vfio.yaml");
 	return p;
 }
 
 const std::string &neoverse_smmu()
 {
-	static const std::string p = read_platform("neoverse-smmu.yaml");
+	static const std::string p = iofab_test::shipped_platform("neoverse-smmu.yaml");
 	return p;
 }
 
-struct IovaRun {
-	scenario_t s{};
-	bool loaded = false;
-	std::string errors;
+struct IovaRun : iofab_test::ScenarioRun {
 	IovaRun(const std::string &plat, const std::string &body)
+	    : ScenarioRun(plat, iofab_test::scenario_text(body))
 	{
-		loaded = iofab_test::load_scenario(plat, "name: s\nplatform: p.yaml\n" + body, &s,
-						   &errors);
-		if (loaded)
-			scenario_run(&s);
 	}
-	~IovaRun()
-	{
-		if (loaded)
-			scenario_free(&s);
-	}
-	const step_t &step(unsigned i) const { return s.steps[i]; }
 	const iommu_domain_t *domain(const char *name) const
 	{
 		for (uint32_t i = 0; i < s.ndomains; i++)

@@ -6,14 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "testutil.h"
 
 extern "C" {
-#include "report.h"
 #include "scenario_internal.h"
 }
 
@@ -21,39 +18,25 @@ namespace {
 
 const std::string kTop = std::string(IOFAB_TEST_SOURCE_DIR) + "/..";
 
-std::string read_platform(const char *name)
-{
-	std::ifstream in(kTop + "/platforms/" + name);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
-
 // neoverse-smmu: nvme0, nic0 (PASID, ATS; a direct region at 0xfff00000 +1M in its group),
 // smmu0 with its MSI window at 0x08000000 +1M, its0, 8 PEs.
 const std::string &neoverse()
 {
-	static const std::string p = read_platform("neoverse-smmu.yaml");
+	static const std::string p = iofab_test::shipped_platform("neoverse-smmu.yaml");
 	return p;
 }
 
 // neoverse-vfio: qnic.p0/p1 (one group), gpu0/gpu1 behind a switch, nvme0, nvme1; its0, 8 PEs.
 const std::string &neoverse_vfio()
 {
-	static const std::string p = read_platform("neoverse-vfio.yaml");
+	static const std::string p = iofab_test::shipped_platform("neoverse-vfio.yaml");
 	return p;
 }
 
-struct ExpectRun {
-	scenario_t s{};
-	bool loaded = false;
-	std::string errors;
+struct ExpectRun : iofab_test::ScenarioRun {
 	ExpectRun(const std::string &plat, const std::string &body)
+	    : ScenarioRun(plat, iofab_test::scenario_text(body))
 	{
-		loaded = iofab_test::load_scenario(plat, "name: s\nplatform: p.yaml\n" + body, &s,
-						   &errors);
-		if (loaded)
-			scenario_run(&s);
 	}
 	// A shipped scenario, by its path under scenarios/.
 	explicit ExpectRun(const std::string &shipped)
@@ -64,24 +47,7 @@ struct ExpectRun {
 		if (loaded)
 			scenario_run(&s);
 	}
-	~ExpectRun()
-	{
-		if (loaded)
-			scenario_free(&s);
-	}
-	const step_t &step(unsigned i) const { return s.steps[i]; }
 	int32_t fn(const char *name) const { return iofab_test::fn(s.platform, name); }
-	std::string report()
-	{
-		char *buf = nullptr;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-		report_run_text(f, &s);
-		fclose(f);
-		std::string r(buf, len);
-		free(buf);
-		return r;
-	}
 	void tally(uint32_t *met, uint32_t *not_met, uint32_t *none) const
 	{
 		scenario_tally(&s, met, not_met, none);

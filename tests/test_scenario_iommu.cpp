@@ -28,23 +28,7 @@ root_complexes:
 )";
 }
 
-// Loads and runs a scenario against a platform; returns false (with messages) if rejected.
-struct ScenarioRun {
-	scenario_t s{};
-	bool loaded = false;
-	std::string errors;
-	ScenarioRun(const std::string &plat, const std::string &scen)
-	{
-		loaded = iofab_test::load_scenario(plat, scen, &s, &errors);
-		if (loaded)
-			scenario_run(&s);
-	}
-	~ScenarioRun()
-	{
-		if (loaded)
-			scenario_free(&s);
-	}
-};
+using iofab_test::ScenarioRun;
 
 const char *kScenario = R"(name: s
 platform: p.yaml

@@ -44,34 +44,8 @@ gic:
 	return p;
 }
 
-struct IrqRun {
-	scenario_t s{};
-	bool loaded = false;
-	std::string errors;
-	IrqRun(const std::string &plat, const std::string &scen)
-	{
-		loaded = iofab_test::load_scenario(plat, scen, &s, &errors);
-		if (loaded)
-			scenario_run(&s);
-	}
-	~IrqRun()
-	{
-		if (loaded)
-			scenario_free(&s);
-	}
-	const step_t &step(unsigned i) const { return s.steps[i]; }
-	std::string report()
-	{
-		char *buf = nullptr;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-		report_run_text(f, &s);
-		fclose(f);
-		std::string r(buf, len);
-		free(buf);
-		return r;
-	}
-};
+// The scenarios here are whole texts (see header()).
+using IrqRun = iofab_test::ScenarioRun;
 
 std::string header(const std::string &interrupts, bool attach = false)
 {

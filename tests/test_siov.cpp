@@ -6,59 +6,36 @@
 
 #include <cinttypes>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "testutil.h"
 
 extern "C" {
-#include "report.h"
 #include "scenario_internal.h"
 }
 
 namespace {
 
-std::string read_platform(const char *name)
-{
-	std::ifstream in(std::string(IOFAB_TEST_SOURCE_DIR) + "/../platforms/" + name);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
-
 // neoverse-smmu: nic0 (PASID 20 bits, ATS) and nvme0 behind smmu0, its0 (DeviceID = RID),
 // 8 PEs. nic0 is 0000:02:00.0, DeviceID 0x200.
 const std::string &neoverse()
 {
-	static const std::string p = read_platform("neoverse-smmu.yaml");
+	static const std::string p = iofab_test::shipped_platform("neoverse-smmu.yaml");
 	return p;
 }
 
 // v2m-server: GICv2m frames only (v2m0 SPIs 64..95, v2m1 96..127), 4 PEs, smmu0.
 const std::string &v2m_server()
 {
-	static const std::string p = read_platform("v2m-server.yaml");
+	static const std::string p = iofab_test::shipped_platform("v2m-server.yaml");
 	return p;
 }
 
-struct SiovRun {
-	scenario_t s{};
-	bool loaded = false;
-	std::string errors;
+struct SiovRun : iofab_test::ScenarioRun {
 	SiovRun(const std::string &plat, const std::string &body)
+	    : ScenarioRun(plat, iofab_test::scenario_text(body))
 	{
-		loaded = iofab_test::load_scenario(plat, "name: s\nplatform: p.yaml\n" + body, &s,
-						   &errors);
-		if (loaded)
-			scenario_run(&s);
 	}
-	~SiovRun()
-	{
-		if (loaded)
-			scenario_free(&s);
-	}
-	const step_t &step(unsigned i) const { return s.steps[i]; }
 	int owner(const char *name) const { return scenario_owner(&s, name); }
 	const subdev_t &sub(const char *name) const { return s.subdevs[scenario_subdev(&s, name)]; }
 	// The vector that is sub-device `name`'s IMS entry `entry`.
@@ -69,17 +46,6 @@ struct SiovRun {
 			if (s.vectors[i].sub == si && s.vectors[i].index == entry)
 				return &s.vectors[i];
 		return nullptr;
-	}
-	std::string report()
-	{
-		char *buf = nullptr;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-		report_run_text(f, &s);
-		fclose(f);
-		std::string r(buf, len);
-		free(buf);
-		return r;
 	}
 };
 

@@ -9,7 +9,6 @@
 #include "testutil.h"
 
 extern "C" {
-#include "report.h"
 #include "scenario_internal.h"
 }
 
@@ -47,21 +46,10 @@ gic:
 const char *kVm1 = "vms:\n  - { name: vm1, ram: [ { gpa: 0x100000000, size: 256M } ], vcpus: [2] }\n"
 		   "  - { name: vm2, ram: [ { gpa: 0x100000000, size: 64M } ], vcpus: [3] }\n";
 
-struct VfioRun {
-	scenario_t s{};
-	bool loaded = false;
-	std::string errors;
+struct VfioRun : iofab_test::ScenarioRun {
 	VfioRun(const std::string &plat, const std::string &body)
+	    : ScenarioRun(plat, iofab_test::scenario_text(body))
 	{
-		loaded = iofab_test::load_scenario(plat, "name: s\nplatform: p.yaml\n" + body, &s,
-						   &errors);
-		if (loaded)
-			scenario_run(&s);
-	}
-	~VfioRun()
-	{
-		if (loaded)
-			scenario_free(&s);
 	}
 	const assignment_t *assign(const char *fn) const
 	{
@@ -69,17 +57,6 @@ struct VfioRun {
 			if (s.assigns[i].fn == iofab_test::fn(s.platform, fn))
 				return &s.assigns[i];
 		return nullptr;
-	}
-	std::string report()
-	{
-		char *buf = nullptr;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-		report_run_text(f, &s);
-		fclose(f);
-		std::string r(buf, len);
-		free(buf);
-		return r;
 	}
 };
 

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // testutil.h — helpers shared by the GoogleTest suites: load platforms and scenarios from YAML
-// text (written to a temporary file, so messages carry a real file name), collect errors.
+// text (written to a temporary file, so messages carry a real file name), collect errors, read
+// the shipped platforms, and load, run and report a scenario.
 #pragma once
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 
@@ -12,6 +15,7 @@ extern "C" {
 #include "groups.h"
 #include "pcie.h"
 #include "platform.h"
+#include "report.h"
 #include "scenario.h"
 #include "ydoc.h"
 }
@@ -102,5 +106,58 @@ inline int32_t fn(const platform_t &p, const char *name)
 {
 	return pcie_find_name(&p.fabric, name);
 }
+
+// The text of a shipped platform, platforms/`file` (empty if it cannot be read).
+inline std::string shipped_platform(const char *file)
+{
+	std::ifstream in(std::string(IOFAB_TEST_SOURCE_DIR) + "/../platforms/" + file);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
+
+// `body` made a whole scenario: named s, on the platform load_scenario writes as p.yaml.
+inline std::string scenario_text(const std::string &body)
+{
+	return "name: s\nplatform: p.yaml\n" + body;
+}
+
+// A scenario loaded (see load_scenario: `scenario` is the whole text) and, if it loaded, run;
+// freed with the object. A suite derives from it for helpers of its own.
+struct ScenarioRun {
+	scenario_t s{};
+	bool loaded = false;
+	std::string errors;
+	ScenarioRun(const std::string &platform, const std::string &scenario)
+	{
+		loaded = load_scenario(platform, scenario, &s, &errors);
+		if (loaded)
+			scenario_run(&s);
+	}
+	~ScenarioRun()
+	{
+		if (loaded)
+			scenario_free(&s);
+	}
+	ScenarioRun(const ScenarioRun &) = delete;
+	ScenarioRun &operator=(const ScenarioRun &) = delete;
+	const step_t &step(unsigned i) const { return s.steps[i]; }
+	// The run's text report.
+	std::string report() const
+	{
+		char *buf = nullptr;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		report_run_text(f, &s);
+		fclose(f);
+		std::string r(buf, len);
+		free(buf);
+		return r;
+	}
+
+  protected:
+	// For a derived constructor that loads the scenario some other way (and sets loaded).
+	ScenarioRun() = default;
+};
 
 } // namespace iofab_test
