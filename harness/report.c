@@ -693,6 +693,8 @@ void report_run_text(FILE *out, const scenario_t *s)
 					st->viol[k].text);
 			if (!st->expect.present && st->act_failed)
 				fputs("    expectation: none, but the action FAILED (counted as not met)\n", out);
+			else if (!st->expect.present && !st->met)
+				fprintf(out, "    expectation: NOT MET: %s\n", st->mismatch);
 			else if (!st->expect.present)
 				fputs("    expectation: none\n", out);
 			else if (st->met)

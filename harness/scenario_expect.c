@@ -68,6 +68,9 @@ static bool parse_violations(scenario_t *s, const ycur_t *c)
 			ycur_t sk = ymap_key(&vc, j), sv = ymap_val(&vc, j);
 			const char *src = ytext(&sk);
 			uint64_t n;
+			int32_t fn = src ? platform_find(&s->platform, src) : PCIE_NONE;
+			if (fn != PCIE_NONE) /* a PCI address stands for the function's name */
+				src = s->platform.fabric.funcs[fn].name;
 			if (!src || (!is_source(s, src) && strcmp(src, "host"))) {
 				yerr(&sk, "no function or sub-device '%s' to be a source (or host, for "
 					  "the host's map steps)",

@@ -755,6 +755,16 @@ static bool host_iova_init(const scenario_t *s, dma_iova_t *a)
 		ok &= dma_iova_reserve(a, p->fabric.rcs[r].mem.base, p->fabric.rcs[r].mem.limit);
 		ok &= dma_iova_reserve(a, p->fabric.rcs[r].pref.base, p->fabric.rcs[r].pref.limit);
 	}
+	/* ... and what the iommu section mapped already (one allocator for the host's
+	 * domains: a buffer has one IOVA in each domain it is mapped in). */
+	for (uint32_t d = 0; ok && d < s->ndomains; d++) {
+		bool vms = false; /* a VM's domain is GPA space, not the host's */
+		for (unsigned o = 1; o < s->nowners; o++)
+			vms |= s->vms[o].domain == (int)d;
+		for (uint32_t m = 0; ok && !vms && m < s->domains[d].nmaps; m++)
+			ok = dma_iova_reserve(a, s->domains[d].maps[m][0],
+					      s->domains[d].maps[m][0] + s->domains[d].maps[m][1] - 1);
+	}
 	for (uint32_t g = 0; ok && s->have_groups && g < s->groups.n; g++) {
 		resv_list_t l = {0};
 		ok = resv_of_group(p, &s->groups, g, &l);
