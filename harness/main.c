@@ -14,6 +14,7 @@
 #include "report.h"
 #include "scenario.h"
 #include "outfile.h"
+#include "sweep.h"
 #include "testrun.h"
 
 #include <unistd.h>
@@ -39,6 +40,11 @@ static void usage(FILE *out)
 	      "  test PATH... [-j N] [--junit FILE]\n"
 	      "        run every scenario under the paths (directories recursively), N at a\n"
 	      "        time; one line each; exit 0 when all pass, 1 when one fails, 2 on bad input\n"
+	      "  sweep SCENARIO.yaml --set KEY=V1,V2,... [--set ...] [-j N] [--csv FILE]\n"
+	      "        [--svg FILE] [--metric p50|...]\n"
+	      "        run the scenario for every combination of the values (KEY: a path into\n"
+	      "        the scenario, platform.PATH into its platform file); a CSV row per\n"
+	      "        variant and stream, and the metric plotted against the first key\n"
 	      "  version\n"
 	      "\n"
 	      "Bad input exits with status 2 and messages of the form FILE:LINE:COL: what is wrong.\n"
@@ -231,6 +237,65 @@ static int cmd_test(int argc, char **argv)
 	return status;
 }
 
+static int cmd_sweep(int argc, char **argv)
+{
+	sweep_opts_t o;
+	memset(&o, 0, sizeof o);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	o.jobs = cpus > 0 ? (unsigned)cpus : 1;
+	o.progress = isatty(STDERR_FILENO);
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--set") || !strcmp(a, "--csv") || !strcmp(a, "--svg") ||
+		    !strcmp(a, "--metric")) {
+			if (++i >= argc)
+				return bad_usage("%s needs a value", a);
+			if (!strcmp(a, "--csv")) {
+				o.csv = argv[i];
+			} else if (!strcmp(a, "--svg")) {
+				o.svg = argv[i];
+			} else if (!strcmp(a, "--metric")) {
+				if (!sweep_metric_known(argv[i]))
+					return bad_usage("unknown metric '%s' (expected min, p50, p90, p99, "
+							 "p99.9, max, mean or requests_per_s)",
+							 argv[i]);
+				o.metric = argv[i];
+			} else {
+				const char *why = sweep_add_key(&o, argv[i]);
+				if (why) {
+					fprintf(stderr, "iofab: --set %s: %s\n", argv[i], why);
+					return EXIT_BAD_INPUT;
+				}
+			}
+		} else if (!strncmp(a, "-j", 2) || !strcmp(a, "--jobs")) {
+			bool joined = a[2] != '\0' && strcmp(a, "--jobs");
+			const char *val = joined ? a + 2 : i + 1 < argc ? argv[i + 1] : NULL;
+			char *end = NULL;
+			long v = val ? strtol(val, &end, 10) : 0;
+			if (!val || *end || v < 1 || v > 256)
+				return bad_usage("%s needs a number of jobs from 1 to 256", "-j");
+			o.jobs = (unsigned)v;
+			if (!joined)
+				i++;
+		} else if (!strcmp(a, "--progress")) {
+			o.progress = true;
+		} else if (!strcmp(a, "--no-progress")) {
+			o.progress = false;
+		} else if (a[0] == '-') {
+			return bad_usage("unknown option '%s' for 'sweep'", a);
+		} else if (o.scenario) {
+			return bad_usage("%s: one scenario per sweep", "sweep");
+		} else {
+			o.scenario = a;
+		}
+	}
+	if (!o.scenario)
+		return bad_usage("%s: missing a scenario file", "sweep");
+	if (!o.nkeys)
+		return bad_usage("%s: nothing to vary (give --set KEY=V1,V2,...)", "sweep");
+	return sweep_run(&o);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -248,6 +313,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(cmd, "test"))
 		return cmd_test(argc - 2, argv + 2);
+	if (!strcmp(cmd, "sweep"))
+		return cmd_sweep(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("iofab %s\n", IOFAB_VERSION);
 		return EXIT_OK;

@@ -1255,11 +1255,26 @@ bool platform_load(platform_t *p, const char *file, yerrs_t *errs)
 bool platform_load_with(platform_t *p, const char *file, const ycur_t *kernel_override,
 			yerrs_t *errs)
 {
+	return platform_load_set(p, file, kernel_override, NULL, 0, errs);
+}
+
+bool platform_load_set(platform_t *p, const char *file, const ycur_t *kernel_override,
+		       const ydoc_setting_t *sets, unsigned nsets, yerrs_t *errs)
+{
 	ydoc_t d;
 	memset(p, 0, sizeof *p);
 	if (!ydoc_load(&d, file, errs)) {
 		ydoc_free(&d);
 		return false;
+	}
+	for (unsigned i = 0; i < nsets; i++) {
+		const char *why = ydoc_set(&d, sets[i].path, sets[i].value);
+		if (why) {
+			yerrs_add(errs, "%s: --set %s%s=%s: %s", file, sets[i].prefix ? sets[i].prefix : "",
+				  sets[i].path, sets[i].value, why);
+			ydoc_free(&d);
+			return false;
+		}
 	}
 	ycur_t root = ydoc_root(&d);
 	bool ok = platform_load_node(p, &root, kernel_override, errs);

@@ -127,6 +127,9 @@ bool platform_load(platform_t *p, const char *file, yerrs_t *errs);
 bool platform_load_node(platform_t *p, const ycur_t *c, const ycur_t *kernel_override,
 			yerrs_t *errs);
 /* platform_load() with a kernel policy override (may be NULL). */
+/* The same with settings applied to the file first (ydoc_set; `iofab sweep --set`). */
+bool platform_load_set(platform_t *p, const char *file, const ycur_t *kernel_override,
+		       const ydoc_setting_t *sets, unsigned nsets, yerrs_t *errs);
 bool platform_load_with(platform_t *p, const char *file, const ycur_t *kernel_override,
 			yerrs_t *errs);
 

@@ -136,10 +136,7 @@ static bool parse_timing(const ycur_t *c, smmu_params_t *p)
 					   "invalidation_cycles", NULL};
 	bool ok = ykeys(c, keys);
 	ycur_t prof = yget(c, "profile");
-	static const char *const profiles[] = {"mmu600-like", NULL};
-	int v;
-	if (prof.node && !yenum(&prof, profiles, &v))
-		ok = false;
+	(void)prof; /* applied before the caches (platform_parse_smmus) */
 	uint32_t tbus = p->tbus, tbu_mhz = (uint32_t)(p->tbu_hz / 1000000),
 		 tcu_mhz = (uint32_t)(p->tcu_hz / 1000000), link = (uint32_t)(p->tbu_tcu_link / SIM_NS),
 		 read = (uint32_t)(p->mem_read / SIM_NS);
@@ -202,6 +199,17 @@ bool platform_parse_smmus(platform_t *p, const ycur_t *c)
 		ok &= ykeys(&sc, keys);
 		platform_smmu_t *sm = &p->smmus[p->nsmmus];
 		sm->params = smmu_params_default();
+		/* timing.profile first: the caches and timing given explicitly override it. */
+		ycur_t tm = yget(&sc, "timing");
+		ycur_t prof = tm.node && yis_map(&tm) ? yget(&tm, "profile") : (ycur_t){0};
+		if (prof.node) {
+			static const char *const profiles[] = {"mmu600-like", "x86-like", NULL};
+			int v;
+			if (!yenum(&prof, profiles, &v))
+				ok = false;
+			else if (v == 1)
+				sm->params = smmu_params_x86_like();
+		}
 		sm->line = yline(&sc);
 		/* arm-smmu-v3's software MSI window (MSI_IOVA_BASE, MSI_IOVA_LENGTH). */
 		sm->msi_window = 0x08000000;

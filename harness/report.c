@@ -615,21 +615,32 @@ static int cmp_time(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* A stream's latency distribution: min, p50, p90, p99, max. false if it sent nothing. */
-static bool stream_percentiles(const stream_t *sm, sim_time_t q[5])
+bool stream_percentiles(const stream_t *sm, sim_time_t q[STREAM_QUANTILES])
 {
 	sim_time_t *v = sm->done ? malloc(sm->done * sizeof *v) : NULL;
 	if (!v)
 		return false;
 	memcpy(v, sm->lat, sm->done * sizeof *v);
 	qsort(v, sm->done, sizeof *v, cmp_time);
+	/* Nearest rank: the smallest latency with at least q of the requests at or below. */
+	static const uint32_t per_mille[STREAM_QUANTILES - 2] = {500, 900, 990, 999};
 	q[0] = v[0];
-	q[1] = v[sm->done / 2];
-	q[2] = v[(uint64_t)sm->done * 90 / 100];
-	q[3] = v[(uint64_t)sm->done * 99 / 100];
-	q[4] = v[sm->done - 1];
+	for (int i = 0; i < STREAM_QUANTILES - 2; i++) {
+		uint64_t rank = ((uint64_t)sm->done * per_mille[i] + 999) / 1000;
+		q[i + 1] = v[rank ? rank - 1 : 0];
+	}
+	q[STREAM_QUANTILES - 1] = v[sm->done - 1];
 	free(v);
 	return true;
+}
+
+const char *const stream_quantile_names[STREAM_QUANTILES] = {"min", "p50",   "p90",
+							     "p99", "p99.9", "max"};
+
+uint64_t stream_rate(const stream_t *sm, uint64_t per)
+{
+	sim_time_t d = sm->end > sm->t0 ? sm->end - sm->t0 : 0;
+	return d ? (uint64_t)sm->done * per / d : 0;
 }
 
 /* A stream's summary: outcomes, and its requests' latency distribution. */
@@ -645,14 +656,33 @@ static void print_stream(FILE *out, const stream_t *sm)
 		if (sm->outcomes[o])
 			fprintf(out, " %s %u", exp_outcome_token((exp_outcome_t)o), sm->outcomes[o]);
 	fputc('\n', out);
-	sim_time_t q[5];
+	sim_time_t q[STREAM_QUANTILES];
 	if (!stream_percentiles(sm, q))
 		return;
-	char t[5][32];
-	for (int i = 0; i < 5; i++)
+	char t[STREAM_QUANTILES][32];
+	for (int i = 0; i < STREAM_QUANTILES; i++)
 		fmt_ns(t[i], sizeof t[i], q[i]);
-	fprintf(out, "    latency: min %s, p50 %s, p90 %s, p99 %s, max %s\n", t[0], t[1], t[2], t[3],
-		t[4]);
+	fprintf(out, "    latency: min %s, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n", t[0], t[1],
+		t[2], t[3], t[4], t[5]);
+	/* Requests per second and MB/s (bytes per microsecond), integer arithmetic. */
+	fprintf(out, "    throughput: %" PRIu64 " requests/s", stream_rate(sm, 1000000000000ull));
+	if (!sm->msi)
+		fprintf(out, ", %" PRIu64 " MB/s", stream_rate(sm, 1000000ull * sm->size));
+	fputc('\n', out);
+	if (!sm->translated)
+		return;
+	/* At the IOMMU: hit rates, table reads, and the mean time in each part. */
+	char m[9][32];
+	for (int k = 0; k < 9; k++)
+		fmt_ns(m[k], sizeof m[k], sm->iommu_parts[k] / sm->translated);
+	fprintf(out, "    iommu: %u translated; uTLB hits %u, TLB hits %u, misses %u; %" PRIu64
+		     ".%02" PRIu64 " table reads per translation (+ %" PRIu64 " config reads)\n",
+		sm->translated, sm->utlb_hits, sm->tlb_hits,
+		sm->translated - sm->utlb_hits - sm->tlb_hits, sm->walk_reads / sm->translated,
+		sm->walk_reads * 100 / sm->translated % 100, sm->config_reads);
+	fprintf(out, "    iommu mean: uTLB %s, TLB %s, link %s, slot wait %s, config %s, walk wait "
+		     "%s, walk %s, merged %s, response %s\n",
+		m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]);
 }
 
 /* Violations first: every broken invariant, by step. */
@@ -1017,15 +1047,32 @@ void report_run_json(FILE *out, const scenario_t *s)
 				if (sm->outcomes[o])
 					jw_ku64(&j, exp_outcome_token((exp_outcome_t)o), sm->outcomes[o]);
 			jw_obj_end(&j);
-			sim_time_t q[5];
+			sim_time_t q[STREAM_QUANTILES];
 			if (stream_percentiles(sm, q)) {
-				static const char *const names[] = {"min", "p50", "p90", "p99", "max"};
 				jw_key(&j, "latency_ps");
 				jw_obj(&j);
-				for (int q_i = 0; q_i < 5; q_i++)
-					jw_ku64(&j, names[q_i], q[q_i]);
+				for (int q_i = 0; q_i < STREAM_QUANTILES; q_i++)
+					jw_ku64(&j, stream_quantile_names[q_i], q[q_i]);
 				jw_obj_end(&j);
 			}
+			jw_ku64(&j, "duration_ps", sm->end - sm->t0);
+			jw_ku64(&j, "requests_per_s", stream_rate(sm, 1000000000000ull));
+			jw_key(&j, "iommu");
+			jw_obj(&j);
+			jw_ku64(&j, "translated", sm->translated);
+			jw_ku64(&j, "utlb_hits", sm->utlb_hits);
+			jw_ku64(&j, "tlb_hits", sm->tlb_hits);
+			jw_ku64(&j, "walk_reads", sm->walk_reads);
+			jw_ku64(&j, "config_reads", sm->config_reads);
+			static const char *const parts[9] = {"utlb", "tlb", "link", "tcu_queue",
+							     "config", "walk_queue", "walk",
+							     "merged", "response"};
+			jw_key(&j, "sum_ps");
+			jw_obj(&j);
+			for (int k = 0; k < 9; k++)
+				jw_ku64(&j, parts[k], sm->iommu_parts[k]);
+			jw_obj_end(&j);
+			jw_obj_end(&j);
 			jw_obj_end(&j);
 		} else {
 			jw_null(&j);

@@ -29,6 +29,15 @@ bool report_resv_text(FILE *out, const platform_t *p, const iommu_groups_t *g);
 /* The enumerated tree: BDFs, kinds, IDs, bus ranges, windows, BARs and ACS. */
 void report_topology(FILE *out, const platform_t *p);
 
+/* A stream's latency distribution, nearest rank: min, p50, p90, p99, p99.9, max. false if
+ * it sent nothing. */
+#define STREAM_QUANTILES 6
+extern const char *const stream_quantile_names[STREAM_QUANTILES];
+bool stream_percentiles(const stream_t *sm, sim_time_t q[STREAM_QUANTILES]);
+/* Its requests per `per` picoseconds of its duration (1e12: per second; 1e6 x size: MB/s),
+ * rounded down. */
+uint64_t stream_rate(const stream_t *sm, uint64_t per);
+
 void report_run_text(FILE *out, const scenario_t *s);
 void report_run_json(FILE *out, const scenario_t *s);
 

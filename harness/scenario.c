@@ -1634,6 +1634,12 @@ static bool parse_action(scenario_t *s, step_t *st, const ycur_t *c)
 
 bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 {
+	return scenario_load_set(s, file, NULL, 0, errs);
+}
+
+bool scenario_load_set(scenario_t *s, const char *file, const ydoc_setting_t *sets,
+		       unsigned nsets, yerrs_t *errs)
+{
 	memset(s, 0, sizeof *s);
 	s->file = strdup(file);
 	s->seed = 1;
@@ -1645,6 +1651,27 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 	}
 	unsigned before = errs->n + errs->dropped;
 	ycur_t root = ydoc_root(&d);
+	/* Settings: into this file, except platform.* of a platform in a file of its own. */
+	ycur_t plat0 = yget(&root, "platform");
+	bool plat_file = plat0.node && ytext(&plat0);
+	ydoc_setting_t *psets = calloc(nsets + 1, sizeof *psets);
+	unsigned npsets = 0;
+	for (unsigned i = 0; psets && i < nsets; i++) {
+		if (plat_file && !strncmp(sets[i].path, "platform.", 9)) {
+			psets[npsets++] = (ydoc_setting_t){sets[i].path + 9, sets[i].value, "platform."};
+			continue;
+		}
+		const char *why = ydoc_set(&d, sets[i].path, sets[i].value);
+		if (why)
+			yerrs_add(errs, "%s: --set %s=%s: %s", file, sets[i].path, sets[i].value, why);
+	}
+	root = ydoc_root(&d);
+	if (!psets || errs->n + errs->dropped != before) {
+		free(psets);
+		ydoc_free(&d);
+		scenario_free(s);
+		return false;
+	}
 	bool ok = yexpect_map(&root);
 	bool have_platform = false;
 	if (ok) {
@@ -1675,7 +1702,8 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 			} else if (ytext(&pl)) {
 				char *path = relative_to(file, ytext(&pl));
 				unsigned nb = errs->n;
-				have_platform = path && platform_load_with(&s->platform, path, kov, errs);
+				have_platform = path && platform_load_set(&s->platform, path, kov, psets,
+									  npsets, errs);
 				if (!have_platform && errs->n == nb)
 					yerr(&pl, "cannot load platform '%s'", ytext(&pl));
 				else if (!have_platform)
@@ -1823,6 +1851,7 @@ bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs)
 		}
 	}
 	ydoc_free(&d);
+	free(psets);
 	if (errs->n + errs->dropped != before)
 		ok = false;
 	if (!ok)
@@ -2127,6 +2156,19 @@ static bool stream_next(runner_t *rn, uint64_t arg)
 	if ((unsigned)o < sizeof sm->outcomes / sizeof sm->outcomes[0])
 		sm->outcomes[o]++;
 	sm->lat[sm->done] = sim_now(sim) - st->start;
+	sm->end = sim_now(sim);
+	if (st->has_iommu) {
+		const smmu_latency_t *l = &st->iommu_lat;
+		sm->translated++;
+		sm->utlb_hits += l->utlb_hit;
+		sm->tlb_hits += l->tlb_hit && !l->utlb_hit;
+		sm->walk_reads += l->walk_reads;
+		sm->config_reads += l->config_reads;
+		const sim_time_t parts[9] = {l->utlb, l->tlb,	     l->link,   l->tcu_queue, l->config,
+					     l->walk_queue, l->walk, l->merged, l->response};
+		for (int k = 0; k < 9; k++)
+			sm->iommu_parts[k] += parts[k];
+	}
 	for (unsigned k = 0; k < st->nviol; k++)
 		if (!sm->viol_count[st->viol[k].kind]++)
 			sm->first[st->viol[k].kind] = st->viol[k];

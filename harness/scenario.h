@@ -212,6 +212,12 @@ typedef struct stream {
 	unsigned viol_count[INV_KINDS]; /* per invariant: requests that broke it */
 	violation_t first[INV_KINDS];   /* ... and the first of them */
 	sim_time_t t0;           /* when the first request started */
+	/* Its requests at the IOMMU: how many were translated, TLB hits, table reads, and
+	 * the latency parts summed (SMMU_PARTS, in smmu_latency_t order: utlb .. response). */
+	uint32_t translated, utlb_hits, tlb_hits;
+	uint64_t walk_reads, config_reads;
+	sim_time_t iommu_parts[9];
+	sim_time_t end;          /* when the last request ended */
 	bool msi;                /* each request raises the step's vector (`msi`) */
 	bool background;         /* the steps after it start without waiting for it */
 } stream_t;
@@ -417,6 +423,10 @@ enum { HOST_IOMMU_BLOCKED, HOST_IOMMU_IDENTITY, HOST_IOMMU_TRANSLATED };
 const char *irq_state_name(irq_state_t s);
 
 bool scenario_load(scenario_t *s, const char *file, yerrs_t *errs);
+/* The same with settings applied first (`iofab sweep --set`): PATH=VALUE into the scenario's
+ * YAML, platform.PATH into its platform file's. */
+bool scenario_load_set(scenario_t *s, const char *file, const ydoc_setting_t *sets,
+		       unsigned nsets, yerrs_t *errs);
 /* The command name a scenario's `op` uses for an opcode ("TLBI_NH_ASID"), NULL if none. */
 const char *scenario_cmd_name(unsigned op);
 void scenario_free(scenario_t *s);

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "forkpool.h"
 #include "outfile.h"
 #include "scenario.h"
 
@@ -32,9 +33,6 @@ typedef struct result {
 
 typedef struct job {
 	char *path;
-	pid_t pid;
-	int fd;
-	bool done;
 	result_t r;
 } job_t;
 
@@ -149,63 +147,6 @@ static void run_one(const char *path, result_t *r)
 	scenario_free(&s);
 }
 
-static bool start(job_t *j)
-{
-	int fds[2];
-	if (pipe(fds))
-		return false;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return false;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		result_t r;
-		run_one(j->path, &r);
-		const char *p = (const char *)&r;
-		size_t left = sizeof r;
-		while (left) {
-			ssize_t w = write(fds[1], p, left);
-			if (w <= 0)
-				_exit(3);
-			p += w;
-			left -= (size_t)w;
-		}
-		_exit(0);
-	}
-	close(fds[1]);
-	j->pid = pid;
-	j->fd = fds[0];
-	return true;
-}
-
-/* Reads a finished child's record (a child that died without one crashed). */
-static void finish(job_t *j, int status)
-{
-	char *p = (char *)&j->r;
-	size_t got = 0;
-	while (got < sizeof j->r) {
-		ssize_t n = read(j->fd, p + got, sizeof j->r - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(j->fd);
-	if (got != sizeof j->r) {
-		memset(&j->r, 0, sizeof j->r);
-		j->r.kind = RES_BAD;
-		if (WIFSIGNALED(status))
-			snprintf(j->r.message, sizeof j->r.message,
-				 "iofab crashed running it (signal %d): please report this", WTERMSIG(status));
-		else
-			snprintf(j->r.message, sizeof j->r.message, "the run ended without a result");
-	}
-	j->done = true;
-}
-
 static void print_line(FILE *out, const job_t *j)
 {
 	static const char *const tag[] = {"PASS ", "FAIL ", "ERROR"};
@@ -261,6 +202,40 @@ static void junit_xml(FILE *f, const void *ctx)
 	fprintf(f, "  </testsuite>\n</testsuites>\n");
 }
 
+typedef struct run_ctx {
+	job_t *jobs;
+	FILE *out;
+	size_t failed, bad;
+} run_ctx_t;
+
+static void child(size_t i, void *rec, void *ctx)
+{
+	run_one(((run_ctx_t *)ctx)->jobs[i].path, rec);
+}
+
+/* A scenario's line, in path order as they finish. */
+static void done(size_t i, const void *rec, bool ok, int sig, void *ctx)
+{
+	run_ctx_t *rc = ctx;
+	job_t *j = &rc->jobs[i];
+	if (ok) {
+		memcpy(&j->r, rec, sizeof j->r);
+	} else {
+		memset(&j->r, 0, sizeof j->r);
+		j->r.kind = RES_BAD;
+		if (sig)
+			snprintf(j->r.message, sizeof j->r.message,
+				 "iofab crashed running it (signal %d): please report this", sig);
+		else
+			snprintf(j->r.message, sizeof j->r.message,
+				 "the run ended without a result (or could not start)");
+	}
+	print_line(rc->out, j);
+	rc->failed += j->r.kind == RES_FAIL;
+	rc->bad += j->r.kind == RES_BAD;
+	fflush(rc->out);
+}
+
 int testrun(char **paths, int npaths, unsigned jobs, const char *junit, FILE *out)
 {
 	list_t files = {0};
@@ -287,39 +262,16 @@ int testrun(char **paths, int npaths, unsigned jobs, const char *junit, FILE *ou
 	}
 	for (size_t i = 0; i < files.n; i++)
 		js[i].path = files.v[i];
-	size_t next = 0, printed = 0, running = 0, failed = 0, bad = 0;
-	if (!jobs)
-		jobs = 1;
-	while (printed < files.n) {
-		while (next < files.n && running < jobs) {
-			if (!start(&js[next])) {
-				js[next].done = true;
-				js[next].r.kind = RES_BAD;
-				snprintf(js[next].r.message, sizeof js[next].r.message,
-					 "cannot start a process for it");
-			} else {
-				running++;
-			}
-			next++;
-		}
-		if (running) {
-			int status;
-			pid_t pid = wait(&status);
-			for (size_t i = 0; pid > 0 && i < next; i++)
-				if (!js[i].done && js[i].pid == pid) {
-					finish(&js[i], status);
-					running--;
-				}
-		}
-		/* In path order: a line is printed once every earlier scenario has finished. */
-		while (printed < next && js[printed].done) {
-			print_line(out, &js[printed]);
-			failed += js[printed].r.kind == RES_FAIL;
-			bad += js[printed].r.kind == RES_BAD;
-			printed++;
-		}
-		fflush(out);
+	result_t *recs = calloc(files.n + 1, sizeof *recs);
+	run_ctx_t rc = {js, out, 0, 0};
+	forkpool_t fp = {files.n, jobs, sizeof *recs, recs, &rc, child, done};
+	if (!recs || !forkpool_run(&fp)) {
+		fputs("iofab: out of memory\n", stderr);
+		free(recs);
+		return 2;
 	}
+	free(recs);
+	size_t failed = rc.failed, bad = rc.bad;
 	fprintf(out, "\n%zu scenario%s: %zu passed, %zu failed, %zu with errors\n", files.n,
 		files.n == 1 ? "" : "s", files.n - failed - bad, failed, bad);
 	int status = bad ? 2 : failed ? 1 : 0;

@@ -89,6 +89,90 @@ bool ydoc_load(ydoc_t *d, const char *file, yerrs_t *errs)
 	return ok;
 }
 
+/* The node id (1-based, as libyaml's pairs and items hold them) of a node. */
+static int node_id(yaml_document_t *doc, const yaml_node_t *n)
+{
+	return (int)(n - doc->nodes.start) + 1;
+}
+
+const char *ydoc_set(ydoc_t *d, const char *path, const char *value)
+{
+	if (!d->loaded)
+		return "no document";
+	yaml_document_t *doc = &d->doc;
+	int id = node_id(doc, yaml_document_get_root_node(doc));
+	const char *p = path;
+	while (*p) {
+		yaml_node_t *n = yaml_document_get_node(doc, id);
+		if (*p == '[') {
+			char *end;
+			unsigned long i = strtoul(p + 1, &end, 10);
+			if (end == p + 1 || *end != ']')
+				return "expected [INDEX] in the path";
+			if (n->type != YAML_SEQUENCE_NODE)
+				return "the path indexes something that is not a list";
+			if (i >= (unsigned long)(n->data.sequence.items.top - n->data.sequence.items.start))
+				return "the list has no such entry";
+			id = n->data.sequence.items.start[i];
+			p = end + 1;
+			if (*p == '.')
+				p++;
+			continue;
+		}
+		size_t len = strcspn(p, ".[");
+		if (!len)
+			return "empty key in the path";
+		if (n->type != YAML_MAPPING_NODE)
+			return "the path goes through a value that is not a mapping";
+		int found = 0;
+		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top;
+		     q++) {
+			yaml_node_t *k = yaml_document_get_node(doc, q->key);
+			if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == len &&
+			    !memcmp(k->data.scalar.value, p, len))
+				found = q->value;
+		}
+		bool last = p[len] == '\0';
+		if (!found) {
+			/* Add the key: a scalar at the end of the path, else a mapping. Adding nodes
+			 * moves them in memory: only ids survive. */
+			yaml_mark_t mark = n->start_mark;
+			char *key = strndup(p, len);
+			if (!key)
+				return "out of memory";
+			int k = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)key, (int)len,
+							 YAML_PLAIN_SCALAR_STYLE);
+			free(key);
+			int v = last ? yaml_document_add_scalar(doc, NULL, (yaml_char_t *)value,
+								(int)strlen(value),
+								YAML_PLAIN_SCALAR_STYLE)
+				     : yaml_document_add_mapping(doc, NULL, YAML_FLOW_MAPPING_STYLE);
+			if (!k || !v || !yaml_document_append_mapping_pair(doc, id, k, v))
+				return "out of memory";
+			yaml_document_get_node(doc, k)->start_mark = mark;
+			yaml_document_get_node(doc, v)->start_mark = mark;
+			if (last)
+				return NULL;
+			found = v;
+		}
+		id = found;
+		p += len;
+		if (*p == '.')
+			p++;
+	}
+	yaml_node_t *n = yaml_document_get_node(doc, id);
+	if (n->type != YAML_SCALAR_NODE)
+		return "the value at the path is a list or a mapping, not a scalar";
+	char *v = strdup(value);
+	if (!v)
+		return "out of memory";
+	free(n->data.scalar.value);
+	n->data.scalar.value = (yaml_char_t *)v;
+	n->data.scalar.length = strlen(v);
+	n->data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
+	return NULL;
+}
+
 void ydoc_free(ydoc_t *d)
 {
 	if (d->loaded)

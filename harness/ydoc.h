@@ -51,6 +51,19 @@ bool ydoc_load(ydoc_t *d, const char *file, yerrs_t *errs);
 void ydoc_free(ydoc_t *d);
 ycur_t ydoc_root(ydoc_t *d);
 
+/* Sets the scalar at `path` ("steps[0].stream.window.size", keys separated by dots, sequence
+ * entries by [i]) to `value`, as if the file said so: an existing scalar is replaced, missing
+ * mapping keys are added (the last as a scalar, the others as mappings). Returns NULL, or what
+ * is wrong (a static message: the path crosses a scalar, an index is out of range, the node
+ * at the path is not a scalar, out of memory). */
+const char *ydoc_set(ydoc_t *d, const char *path, const char *value);
+
+/* A setting from the command line: PATH=VALUE (prefix: what was cut off the path the user
+ * gave, for messages, e.g. "platform."). */
+typedef struct ydoc_setting {
+	const char *path, *value, *prefix;
+} ydoc_setting_t;
+
 /* Records an error at the cursor. */
 void yerr(const ycur_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

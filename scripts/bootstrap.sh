@@ -13,10 +13,12 @@ BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-Release}
 SANITIZE=${SANITIZE:-OFF}
 
-# The four fixed dependencies (SystemC, Verilator, libyaml, GoogleTest) and the build tools.
+# The four fixed dependencies (SystemC, Verilator, libyaml, GoogleTest), the build tools, and
+# the picture tools: Graphviz (`iofab draw`) and rsvg-convert (tests look at the pictures).
 # Verilator only recommends libsystemc-dev, so it is named explicitly.
 packages=(build-essential cmake ninja-build pkgconf git
-          verilator libsystemc-dev libyaml-dev libgtest-dev)
+          verilator libsystemc-dev libyaml-dev libgtest-dev
+          graphviz librsvg2-bin)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -72,6 +72,9 @@ typedef struct smmu_params {
 
 /* Defaults: an MMU-600-like SMMU (docs/models/smmu.md gives the sources). */
 smmu_params_t smmu_params_default(void);
+/* The "x86-like" profile: a 64-entry IOTLB and no walk caches, calibrated on pcie-bench's
+ * IOTLB-miss penalty (docs/models/smmu.md). */
+smmu_params_t smmu_params_x86_like(void);
 
 typedef struct smmu smmu_t;
 
