@@ -279,8 +279,22 @@ static void write_svg(FILE *f, const void *ctxp)
 				top = v;
 		}
 	top = nice_top(top + top / 10);
-	const int W = 760, H = 440, L = 80, R = 220, T = 50, B = 70;
-	int pw = W - L - R, ph = H - T - B;
+	/* Room for the legend's longest label (about 7 px a character). */
+	size_t longest = 8;
+	for (size_t c = 0; c < per_x; c++) {
+		size_t len = 8;
+		for (unsigned k = 1; k < o->nkeys; k++)
+			if (o->keys[k].n > 1) {
+				const char *key = strrchr(o->keys[k].key, '.');
+				len += strlen(key ? key + 1 : o->keys[k].key) +
+				       strlen(value_of(o, c, k)) + 2;
+			}
+		if (len > longest)
+			longest = len;
+	}
+	const int L = 80, T = 50, B = 70, H = 440, pw = 460;
+	const int W = L + pw + 50 + 7 * (int)longest;
+	int ph = H - T - B;
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		   "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
 		W, H, W, H);
@@ -349,6 +363,8 @@ static void write_svg(FILE *f, const void *ctxp)
 				L + pw + 14, ly, L + pw + 34, ly, col);
 			fprintf(f, "<text x=\"%d\" y=\"%d\">", L + pw + 40, ly + 4);
 			for (unsigned k = 1; k < o->nkeys; k++) {
+				if (o->keys[k].n == 1)
+					continue; /* the same in every series */
 				const char *key = strrchr(o->keys[k].key, '.');
 				xml_text(f, key ? key + 1 : o->keys[k].key);
 				fputc('=', f);
