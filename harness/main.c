@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "draw.h"
 #include "groups.h"
 #include "platform.h"
 #include "report.h"
@@ -45,6 +46,9 @@ static void usage(FILE *out)
 	      "        run the scenario for every combination of the values (KEY: a path into\n"
 	      "        the scenario, platform.PATH into its platform file); a CSV row per\n"
 	      "        variant and stream, and the metric plotted against the first key\n"
+	      "  draw PLATFORM-or-SCENARIO.yaml [-o FILE.svg] [--dot FILE.dot]\n"
+	      "        the topology as SVG (Graphviz): ACS, owners, IOMMU groups, SMMUs, MSI\n"
+	      "        controllers; for a scenario, its violations as red paths\n"
 	      "  version\n"
 	      "\n"
 	      "Bad input exits with status 2 and messages of the form FILE:LINE:COL: what is wrong.\n"
@@ -237,6 +241,122 @@ static int cmd_test(int argc, char **argv)
 	return status;
 }
 
+typedef struct draw_ctx {
+	const platform_t *p;
+	const iommu_groups_t *g;
+	const scenario_t *s;
+	const char *text; /* for svg_out */
+} draw_ctx_t;
+
+static void dot_out(FILE *f, const void *ctx)
+{
+	const draw_ctx_t *d = ctx;
+	draw_dot(f, d->p, d->g, d->s);
+}
+
+static void text_out(FILE *f, const void *ctx)
+{
+	fputs(((const draw_ctx_t *)ctx)->text, f);
+}
+
+/* Whether a YAML file is a scenario (it has steps) rather than a platform. */
+static bool is_scenario(const char *file)
+{
+	ydoc_t d;
+	yerrs_t e = {0};
+	bool yes = false;
+	if (ydoc_load(&d, file, &e)) {
+		ycur_t root = ydoc_root(&d);
+		yes = yget(&root, "steps").node != NULL;
+	}
+	ydoc_free(&d);
+	yerrs_free(&e);
+	return yes;
+}
+
+static int cmd_draw(int argc, char **argv)
+{
+	const char *file = NULL, *out = NULL, *dot = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--dot")) {
+			if (i + 1 >= argc)
+				return bad_usage("%s needs a file name", argv[i]);
+			*(!strcmp(argv[i], "-o") ? &out : &dot) = argv[i + 1];
+			i++;
+		} else if (argv[i][0] == '-') {
+			return bad_usage("unknown option '%s' for 'draw'", argv[i]);
+		} else if (file) {
+			return bad_usage("%s: one platform or scenario file", "draw");
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file)
+		return bad_usage("%s: missing a platform or scenario file", "draw");
+	yerrs_t errs = {0};
+	scenario_t s;
+	platform_t p;
+	iommu_groups_t g;
+	draw_ctx_t d = {0};
+	bool scen = is_scenario(file);
+	if (scen) {
+		if (!scenario_load(&s, file, &errs))
+			return print_errors(&errs);
+		if (!scenario_run(&s)) {
+			scenario_free(&s);
+			fputs("iofab: out of memory\n", stderr);
+			return EXIT_BAD_INPUT;
+		}
+		d = (draw_ctx_t){&s.platform, s.have_groups ? &s.groups : NULL, &s, NULL};
+	} else {
+		if (!platform_load(&p, file, &errs))
+			return print_errors(&errs);
+		if (!groups_compute(&p, &g)) {
+			platform_free(&p);
+			fputs("iofab: out of memory\n", stderr);
+			return EXIT_BAD_INPUT;
+		}
+		d = (draw_ctx_t){&p, &g, NULL, NULL};
+	}
+	/* The DOT text, then Graphviz's SVG; files are written only when both worked. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (m) {
+		dot_out(m, &d);
+		fclose(m);
+	}
+	const char *why = "out of memory";
+	char *svg = text ? draw_svg(text, len, &why) : NULL;
+	int status = EXIT_OK;
+	if (!svg) {
+		fprintf(stderr, "iofab: %s\n", why);
+		status = EXIT_BAD_INPUT;
+	} else {
+		d.text = text;
+		if (dot && !outfile_write(dot, text_out, &d)) {
+			fprintf(stderr, "iofab: cannot write %s\n", dot);
+			status = EXIT_BAD_INPUT;
+		}
+		d.text = svg;
+		if (!status && out && !outfile_write(out, text_out, &d)) {
+			fprintf(stderr, "iofab: cannot write %s\n", out);
+			status = EXIT_BAD_INPUT;
+		} else if (!status && !out) {
+			fputs(svg, stdout);
+		}
+	}
+	free(svg);
+	free(text);
+	if (scen) {
+		scenario_free(&s);
+	} else {
+		groups_free(&g);
+		platform_free(&p);
+	}
+	return status;
+}
+
 static int cmd_sweep(int argc, char **argv)
 {
 	sweep_opts_t o;
@@ -315,6 +435,8 @@ int main(int argc, char **argv)
 		return cmd_test(argc - 2, argv + 2);
 	if (!strcmp(cmd, "sweep"))
 		return cmd_sweep(argc - 2, argv + 2);
+	if (!strcmp(cmd, "draw"))
+		return cmd_draw(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("iofab %s\n", IOFAB_VERSION);
 		return EXIT_OK;
