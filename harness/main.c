@@ -17,6 +17,8 @@
 #include "outfile.h"
 #include "sweep.h"
 #include "testrun.h"
+#include "trace.h"
+#include "html.h"
 
 #include <unistd.h>
 
@@ -36,8 +38,9 @@ static void usage(FILE *out)
 	      "        reserved_regions\n"
 	      "  topo PLATFORM.yaml\n"
 	      "        the enumerated topology: bus numbers, windows, BARs, ACS\n"
-	      "  run SCENARIO.yaml [--json FILE]\n"
-	      "        run a scenario; exit 0 when every expectation holds, 1 when one does not\n"
+	      "  run SCENARIO.yaml [--json FILE] [--trace FILE] [--html DIR]\n"
+	      "        run a scenario; exit 0 when every expectation holds, 1 when one does not;\n"
+	      "        --trace: a Chrome/Perfetto trace of every TLP; --html: a report with pictures\n"
 	      "  test PATH... [-j N] [--junit FILE]\n"
 	      "        run every scenario under the paths (directories recursively), N at a\n"
 	      "        time; one line each; exit 0 when all pass, 1 when one fails, 2 on bad input\n"
@@ -157,14 +160,24 @@ static void json_report(FILE *f, const void *s)
 	report_run_json(f, s);
 }
 
+/* Writes a text held in memory (ctx: the NUL-terminated text). */
+static void text_out(FILE *f, const void *ctx)
+{
+	fputs(ctx, f);
+}
+
 static int cmd_run(int argc, char **argv)
 {
-	const char *file = NULL, *json = NULL;
+	const char *file = NULL, *json = NULL, *trace = NULL, *html = NULL;
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			if (++i >= argc)
-				return bad_usage("%s needs a file name", "--json");
-			json = argv[i];
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--trace") ||
+		    !strcmp(argv[i], "--html")) {
+			if (i + 1 >= argc)
+				return bad_usage("%s needs a file name", argv[i]);
+			const char **dst = !strcmp(argv[i], "--json")	 ? &json
+					   : !strcmp(argv[i], "--trace") ? &trace
+									 : &html;
+			*dst = argv[++i];
 		} else if (argv[i][0] == '-') {
 			return bad_usage("unknown option '%s' for 'run'", argv[i]);
 		} else if (file) {
@@ -179,7 +192,7 @@ static int cmd_run(int argc, char **argv)
 	scenario_t s;
 	if (!scenario_load(&s, file, &errs))
 		return print_errors(&errs);
-	if (!scenario_run(&s)) {
+	if ((trace && !trace_begin(&s)) || !scenario_run(&s)) {
 		scenario_free(&s);
 		fputs("iofab: out of memory\n", stderr);
 		return EXIT_BAD_INPUT;
@@ -188,6 +201,25 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "iofab: cannot write %s\n", json);
 		scenario_free(&s);
 		return EXIT_BAD_INPUT;
+	}
+	if (trace) {
+		size_t len;
+		char *text = trace_end(&s, &len);
+		bool ok = text && outfile_write(trace, text_out, text);
+		free(text);
+		if (!ok) {
+			fprintf(stderr, "iofab: cannot write %s\n", trace);
+			scenario_free(&s);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	if (html) {
+		const char *why = html_report(html, &s);
+		if (why) {
+			fprintf(stderr, "iofab: cannot write the HTML report in %s: %s\n", html, why);
+			scenario_free(&s);
+			return EXIT_BAD_INPUT;
+		}
 	}
 	report_run_text(stdout, &s);
 	uint32_t met, not_met, none;
@@ -245,7 +277,6 @@ typedef struct draw_ctx {
 	const platform_t *p;
 	const iommu_groups_t *g;
 	const scenario_t *s;
-	const char *text; /* for svg_out */
 } draw_ctx_t;
 
 static void dot_out(FILE *f, const void *ctx)
@@ -254,10 +285,6 @@ static void dot_out(FILE *f, const void *ctx)
 	draw_dot(f, d->p, d->g, d->s);
 }
 
-static void text_out(FILE *f, const void *ctx)
-{
-	fputs(((const draw_ctx_t *)ctx)->text, f);
-}
 
 /* Whether a YAML file is a scenario (it has steps) rather than a platform. */
 static bool is_scenario(const char *file)
@@ -307,7 +334,7 @@ static int cmd_draw(int argc, char **argv)
 			fputs("iofab: out of memory\n", stderr);
 			return EXIT_BAD_INPUT;
 		}
-		d = (draw_ctx_t){&s.platform, s.have_groups ? &s.groups : NULL, &s, NULL};
+		d = (draw_ctx_t){&s.platform, s.have_groups ? &s.groups : NULL, &s};
 	} else {
 		if (!platform_load(&p, file, &errs))
 			return print_errors(&errs);
@@ -316,7 +343,7 @@ static int cmd_draw(int argc, char **argv)
 			fputs("iofab: out of memory\n", stderr);
 			return EXIT_BAD_INPUT;
 		}
-		d = (draw_ctx_t){&p, &g, NULL, NULL};
+		d = (draw_ctx_t){&p, &g, NULL};
 	}
 	/* The DOT text, then Graphviz's SVG; files are written only when both worked. */
 	char *text = NULL;
@@ -333,13 +360,11 @@ static int cmd_draw(int argc, char **argv)
 		fprintf(stderr, "iofab: %s\n", why);
 		status = EXIT_BAD_INPUT;
 	} else {
-		d.text = text;
-		if (dot && !outfile_write(dot, text_out, &d)) {
+		if (dot && !outfile_write(dot, text_out, text)) {
 			fprintf(stderr, "iofab: cannot write %s\n", dot);
 			status = EXIT_BAD_INPUT;
 		}
-		d.text = svg;
-		if (!status && out && !outfile_write(out, text_out, &d)) {
+		if (!status && out && !outfile_write(out, text_out, svg)) {
 			fprintf(stderr, "iofab: cannot write %s\n", out);
 			status = EXIT_BAD_INPUT;
 		} else if (!status && !out) {

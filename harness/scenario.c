@@ -2,6 +2,7 @@
 /* scenario.c — loading and running first-form scenarios. See scenario.h. */
 #include "scenario.h"
 #include "scenario_internal.h"
+#include "trace.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -1861,6 +1862,10 @@ bool scenario_load_set(scenario_t *s, const char *file, const ydoc_setting_t *se
 
 void scenario_free(scenario_t *s)
 {
+	if (s->trace) {
+		size_t len;
+		free(trace_end(s, &len));
+	}
 	if (s->have_sys)
 		system_free(&s->sys);
 	for (uint32_t i = 0; i < s->ndomains; i++)
@@ -2196,6 +2201,10 @@ static void finish_step(sim_t *sim, void *ctx, uint64_t arg)
 {
 	runner_t *rn = ctx;
 	step_t *st = &rn->s->steps[arg];
+	if (rn->s->trace) {
+		st->end = sim_now(sim);
+		trace_request(rn->s, st);
+	}
 	if (st->stream && stream_next(rn, arg))
 		return;
 	st->end = sim_now(sim);

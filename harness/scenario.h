@@ -398,6 +398,7 @@ typedef struct scenario {
 	uint32_t nsubdevs;
 	uint8_t *pasid_bound;  /* per function: PASIDs bound under iommu.attach (or NULL) */
 	run_expect_t expect;   /* the whole run's */
+	struct trace_state *trace; /* recording a trace (trace.h), or NULL */
 	uint64_t faults0;      /* the SMMUs' fault count when the steps start */
 	/* Interrupts: owners of PEs (0 is the host) and the vectors the drivers allocated. */
 	char owners[SCENARIO_MAX_OWNERS][32];

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "scenario_internal.h"
+#include "trace.h"
 
 const char *irq_state_name(irq_state_t s)
 {
@@ -897,6 +898,7 @@ void scenario_irq_delivered(void *ctx, const gic_delivery_t *d)
 		s->capdeliveries = cap;
 	}
 	s->deliveries[s->ndeliveries++] = *d;
+	trace_delivery(s, d);
 	if (d->tag && d->tag <= s->nsteps) {
 		step_t *st = &s->steps[d->tag - 1];
 		if (!st->delivered)
