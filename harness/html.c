@@ -82,9 +82,12 @@ static void histogram(FILE *f, const stream_t *sm)
 	const char *const names[2] = {"p50", "p99"};
 	for (int m = 0; m < 2; m++) {
 		int x = L + (int)((uint64_t)pw * (q[marks[m]] - lo) / (span + 1));
+		bool right = x > L + pw / 2; /* label on the side with room */
 		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d62728\" "
-			   "stroke-dasharray=\"4 3\"/>\n<text x=\"%d\" y=\"%d\" fill=\"#d62728\">%s ",
-			x, T, x, T + ph, x + 3, T + 12 + 12 * m, names[m]);
+			   "stroke-dasharray=\"4 3\"/>\n<text x=\"%d\" y=\"%d\" fill=\"#d62728\" "
+			   "text-anchor=\"%s\">%s ",
+			x, T, x, T + ph, right ? x - 3 : x + 3, T + 12 + 13 * m, right ? "end" : "start",
+			names[m]);
 		ns(f, q[marks[m]]);
 		fputs(" ns</text>\n", f);
 	}
@@ -200,8 +203,13 @@ static void write_page(FILE *f, const void *ctx)
 		fputs("</td><td>", f);
 		esc(f, st->act != ACT_NONE ? "" : exp_outcome_token(step_outcome(st)));
 		fputs("</td><td>", f);
-		if (st->act == ACT_NONE && st->ran)
-			ns(f, st->stream ? 0 : st->end - st->start);
+		sim_time_t q[STREAM_QUANTILES];
+		if (st->act == ACT_NONE && st->ran && !st->stream)
+			ns(f, st->end - st->start);
+		else if (st->stream && stream_percentiles(st->stream, q)) {
+			fputs("p50 ", f);
+			ns(f, q[1]);
+		}
 		fputs("</td><td>", f);
 		for (unsigned k = 0; k < st->nviol; k++)
 			fprintf(f, "%s<span class=\"bad\">%s</span>", k ? ", " : "",
