@@ -5,7 +5,9 @@
  * Exit status: 0 success (every expectation met), 1 an expectation not met, 2 bad input or
  * usage (nothing is run and no output file is written).
  */
+#include <inttypes.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +40,7 @@ static void usage(FILE *out)
 	      "        reserved_regions\n"
 	      "  topo PLATFORM.yaml\n"
 	      "        the enumerated topology: bus numbers, windows, BARs, ACS\n"
-	      "  run SCENARIO.yaml [--json FILE] [--trace FILE] [--html DIR]\n"
+	      "  run SCENARIO.yaml [--set KEY=VALUE]... [--json FILE] [--trace FILE] [--html DIR]\n"
 	      "        run a scenario; exit 0 when every expectation holds, 1 when one does not;\n"
 	      "        --trace: a Chrome/Perfetto trace of every TLP; --html: a report with pictures\n"
 	      "  test PATH... [-j N] [--junit FILE]\n"
@@ -166,10 +168,44 @@ static void text_out(FILE *f, const void *ctx)
 	fputs(ctx, f);
 }
 
+/* Progress of a long run on a terminal: simulated time and requests, at most 10 times a
+ * second, on one line of standard error (erased at the end). */
+static void run_progress(void *ctx, const scenario_t *s, uint64_t requests, sim_time_t now,
+			 bool end)
+{
+	(void)ctx;
+	static struct timespec last;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (end) {
+		if (last.tv_sec || last.tv_nsec)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	long ms = (t.tv_sec - last.tv_sec) * 1000 + (t.tv_nsec - last.tv_nsec) / 1000000;
+	if (ms < 100)
+		return;
+	last = t;
+	fprintf(stderr, "\r%s: %" PRIu64 " requests, %" PRIu64 ".%03" PRIu64 " us simulated",
+		s->name, requests, (uint64_t)(now / SIM_US), (uint64_t)(now % SIM_US / SIM_NS));
+	fflush(stderr);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	const char *file = NULL, *json = NULL, *trace = NULL, *html = NULL;
+	ydoc_setting_t sets[16];
+	unsigned nsets = 0;
 	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--set")) {
+			char *eq = i + 1 < argc ? strchr(argv[i + 1], '=') : NULL;
+			if (!eq || eq == argv[i + 1] || nsets == 16)
+				return bad_usage("%s needs KEY=VALUE (at most 16 of them)", "--set");
+			*eq = '\0';
+			sets[nsets++] = (ydoc_setting_t){argv[i + 1], eq + 1, NULL};
+			i++;
+			continue;
+		}
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--trace") ||
 		    !strcmp(argv[i], "--html")) {
 			if (i + 1 >= argc)
@@ -190,8 +226,10 @@ static int cmd_run(int argc, char **argv)
 		return bad_usage("%s: missing SCENARIO.yaml", "run");
 	yerrs_t errs = {0};
 	scenario_t s;
-	if (!scenario_load(&s, file, &errs))
+	if (!scenario_load_set(&s, file, sets, nsets, &errs))
 		return print_errors(&errs);
+	if (isatty(STDERR_FILENO))
+		s.progress = run_progress;
 	if ((trace && !trace_begin(&s)) || !scenario_run(&s)) {
 		scenario_free(&s);
 		fputs("iofab: out of memory\n", stderr);

@@ -2205,6 +2205,10 @@ static void finish_step(sim_t *sim, void *ctx, uint64_t arg)
 		st->end = sim_now(sim);
 		trace_request(rn->s, st);
 	}
+	if (st->act == ACT_NONE && !(++rn->s->requests % SCENARIO_PROGRESS_EVERY) &&
+	    rn->s->progress)
+		rn->s->progress(rn->s->progress_ctx, rn->s, rn->s->requests, sim_now(sim) - rn->s->t0,
+				false);
 	if (st->stream && stream_next(rn, arg))
 		return;
 	st->end = sim_now(sim);
@@ -2723,6 +2727,8 @@ bool scenario_run(scenario_t *s)
 		smmu_set_stall_client(s->sys.smmu[i], NULL, NULL);
 	free(rn.stall);
 	scenario_check_run(s);
+	if (s->progress)
+		s->progress(s->progress_ctx, s, s->requests, sim_now(sim) - s->t0, true);
 	return ok;
 }
 

@@ -119,6 +119,7 @@ typedef struct irq_vector {
 } irq_vector_t;
 
 #define SCENARIO_MAX_OWNERS 16
+#define SCENARIO_PROGRESS_EVERY 16384
 #define VM_MAX_RAM 8
 
 /* A VM (an owner other than the host): its guest-physical RAM, backed by host DRAM the VMM
@@ -399,6 +400,12 @@ typedef struct scenario {
 	uint8_t *pasid_bound;  /* per function: PASIDs bound under iommu.attach (or NULL) */
 	run_expect_t expect;   /* the whole run's */
 	struct trace_state *trace; /* recording a trace (trace.h), or NULL */
+	/* Progress for long runs: called every SCENARIO_PROGRESS_EVERY requests (and once at the
+	 * end) with the requests done and the simulated time; NULL for none. */
+	void (*progress)(void *ctx, const struct scenario *s, uint64_t requests, sim_time_t now,
+			 bool end);
+	void *progress_ctx;
+	uint64_t requests;     /* requests (TLPs sent by steps) done so far */
 	uint64_t faults0;      /* the SMMUs' fault count when the steps start */
 	/* Interrupts: owners of PEs (0 is the host) and the vectors the drivers allocated. */
 	char owners[SCENARIO_MAX_OWNERS][32];
