@@ -301,6 +301,8 @@ void scenario_invariants(const scenario_t *s, step_t *st)
 	/* group: everyone in the function's group has its owner (bridges aside). */
 	/* (A sub-device's function stays with the host: the group is not what isolates it.) */
 	int32_t grp = s->have_groups && st->sub < 0 ? s->groups.of[st->from] : -1;
+	if (grp >= 0 && s->group_size && s->group_size[grp] < 2)
+		grp = -1; /* alone in its group */
 	for (uint32_t g = 0; grp >= 0 && g < f->nfuncs; g++)
 		if (s->groups.of[g] == grp && !f->funcs[g].is_bridge && s->fn_owner[g] != me &&
 		    s->fn_owner[g] != OWNER_UNBOUND && me != OWNER_UNBOUND && (v = add(s, st, INV_GROUP))) {

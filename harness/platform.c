@@ -1267,14 +1267,18 @@ bool platform_load_set(platform_t *p, const char *file, const ycur_t *kernel_ove
 		ydoc_free(&d);
 		return false;
 	}
+	bool set_ok = true;
 	for (unsigned i = 0; i < nsets; i++) {
 		const char *why = ydoc_set(&d, sets[i].path, sets[i].value);
 		if (why) {
 			yerrs_add(errs, "%s: --set %s%s=%s: %s", file, sets[i].prefix ? sets[i].prefix : "",
 				  sets[i].path, sets[i].value, why);
-			ydoc_free(&d);
-			return false;
+			set_ok = false;
 		}
+	}
+	if (!set_ok) {
+		ydoc_free(&d);
+		return false;
 	}
 	ycur_t root = ydoc_root(&d);
 	bool ok = platform_load_node(p, &root, kernel_override, errs);

@@ -1733,6 +1733,11 @@ bool scenario_load_set(scenario_t *s, const char *file, const ydoc_setting_t *se
 				s->attached[f] = ATTACH_NONE;
 			ok = ok && groups_compute(&s->platform, &s->groups);
 			s->have_groups = ok;
+			s->group_size = ok ? calloc(s->groups.n + 1, sizeof *s->group_size) : NULL;
+			ok = ok && s->group_size;
+			for (uint32_t f = 0; ok && f < s->platform.fabric.nfuncs; f++)
+				if (s->groups.of[f] >= 0)
+					s->group_size[s->groups.of[f]]++;
 			ok = ok && scenario_init_owners(s);
 			if (!ok)
 				yerr(&root, "out of memory");
@@ -1878,6 +1883,7 @@ void scenario_free(scenario_t *s)
 	free(s->buffers);
 	free(s->subdevs);
 	free(s->pasid_bound);
+	free(s->group_size);
 	if (s->have_groups)
 		groups_free(&s->groups);
 	free(s->its_boot_cmds);

@@ -385,6 +385,7 @@ typedef struct scenario {
 				    * makes every group unsafe */
 	iommu_groups_t groups;
 	bool have_groups;
+	uint32_t *group_size;  /* per group: its functions */
 	physalloc_t vm_alloc; /* host DRAM the VMM gives VMs (and the host's DMA buffers) */
 	int host_iommu;       /* HOST_IOMMU_*: what host functions nobody attached get */
 	struct buffer {

@@ -16,7 +16,7 @@
 #include "report.h"
 #include "scenario.h"
 
-#define SWEEP_MAX_STREAMS 8
+#define SWEEP_MAX_STREAMS 64 /* streams of a scenario in the table (the first ones) */
 
 typedef struct sweep_stream {
 	uint32_t step; /* 1-based */

@@ -95,81 +95,169 @@ static int node_id(yaml_document_t *doc, const yaml_node_t *n)
 	return (int)(n - doc->nodes.start) + 1;
 }
 
+/* How many places refer to node id (an anchor's aliases share the node). */
+static int refs(yaml_document_t *doc, int id)
+{
+	int n = 0;
+	for (yaml_node_t *x = doc->nodes.start; x < doc->nodes.top; x++) {
+		if (x->type == YAML_MAPPING_NODE) {
+			for (yaml_node_pair_t *p = x->data.mapping.pairs.start; p < x->data.mapping.pairs.top; p++)
+				n += (p->key == id) + (p->value == id);
+		} else if (x->type == YAML_SEQUENCE_NODE) {
+			for (yaml_node_item_t *it = x->data.sequence.items.start;
+			     it < x->data.sequence.items.top; it++)
+				n += *it == id;
+		}
+	}
+	return n;
+}
+
+/* A copy of node id one level deep (its children shared), or 0. */
+static int copy_node(yaml_document_t *doc, int id)
+{
+	yaml_node_t *n = yaml_document_get_node(doc, id);
+	yaml_mark_t mark = n->start_mark;
+	int c = 0;
+	if (n->type == YAML_MAPPING_NODE) {
+		c = yaml_document_add_mapping(doc, NULL, YAML_FLOW_MAPPING_STYLE);
+		for (size_t k = 0; c; k++) {
+			n = yaml_document_get_node(doc, id); /* adding may move the nodes */
+			if (k >= (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start))
+				break;
+			yaml_node_pair_t p = n->data.mapping.pairs.start[k];
+			if (!yaml_document_append_mapping_pair(doc, c, p.key, p.value))
+				return 0;
+		}
+	} else if (n->type == YAML_SEQUENCE_NODE) {
+		c = yaml_document_add_sequence(doc, NULL, YAML_FLOW_SEQUENCE_STYLE);
+		for (size_t k = 0; c; k++) {
+			n = yaml_document_get_node(doc, id);
+			if (k >= (size_t)(n->data.sequence.items.top - n->data.sequence.items.start))
+				break;
+			if (!yaml_document_append_sequence_item(doc, c, n->data.sequence.items.start[k]))
+				return 0;
+		}
+	}
+	if (c)
+		yaml_document_get_node(doc, c)->start_mark = mark;
+	return c;
+}
+
+/* Where a parent holds a child's id: a pair's value or a sequence item, by position (the
+ * arrays themselves stay put when nodes are added). */
+typedef struct slot {
+	int parent;   /* 0: the root */
+	size_t index;
+} slot_t;
+
+static int *slot_ref(yaml_document_t *doc, slot_t s)
+{
+	yaml_node_t *n = yaml_document_get_node(doc, s.parent);
+	return n->type == YAML_MAPPING_NODE ? &n->data.mapping.pairs.start[s.index].value
+					    : &n->data.sequence.items.start[s.index];
+}
+
 const char *ydoc_set(ydoc_t *d, const char *path, const char *value)
 {
 	if (!d->loaded)
 		return "no document";
 	yaml_document_t *doc = &d->doc;
 	int id = node_id(doc, yaml_document_get_root_node(doc));
+	slot_t at = {0, 0};
 	const char *p = path;
+	if (!*p)
+		return "empty path";
 	while (*p) {
+		/* Copy on write: a node an alias shares is copied before it changes. */
+		if (at.parent && refs(doc, id) > 1) {
+			int c = copy_node(doc, id);
+			if (!c)
+				return "out of memory";
+			*slot_ref(doc, at) = c;
+			id = c;
+		}
 		yaml_node_t *n = yaml_document_get_node(doc, id);
 		if (*p == '[') {
-			char *end;
-			unsigned long i = strtoul(p + 1, &end, 10);
-			if (end == p + 1 || *end != ']')
+			size_t digits = strspn(p + 1, "0123456789");
+			if (!digits || p[1 + digits] != ']')
 				return "expected [INDEX] in the path";
+			unsigned long i = strtoul(p + 1, NULL, 10);
 			if (n->type != YAML_SEQUENCE_NODE)
 				return "the path indexes something that is not a list";
 			if (i >= (unsigned long)(n->data.sequence.items.top - n->data.sequence.items.start))
 				return "the list has no such entry";
+			at = (slot_t){id, i};
 			id = n->data.sequence.items.start[i];
-			p = end + 1;
-			if (*p == '.')
-				p++;
-			continue;
+			p += digits + 2;
+		} else {
+			size_t len = strcspn(p, ".[");
+			if (!len)
+				return "empty key in the path";
+			if (n->type != YAML_MAPPING_NODE)
+				return "the path goes through a value that is not a mapping";
+			int found = 0;
+			size_t index = 0;
+			for (yaml_node_pair_t *q = n->data.mapping.pairs.start;
+			     q < n->data.mapping.pairs.top; q++) {
+				yaml_node_t *k = yaml_document_get_node(doc, q->key);
+				if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == len &&
+				    !memcmp(k->data.scalar.value, p, len)) {
+					found = q->value;
+					index = (size_t)(q - n->data.mapping.pairs.start);
+				}
+			}
+			bool last = p[len] == '\0';
+			if (!found) {
+				/* Add the key: a scalar at the end of the path, else a mapping. Adding
+				 * nodes moves them in memory: only ids survive. */
+				yaml_mark_t mark = n->start_mark;
+				char *key = strndup(p, len);
+				if (!key)
+					return "out of memory";
+				int k = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)key, (int)len,
+								 YAML_PLAIN_SCALAR_STYLE);
+				free(key);
+				int v = last ? yaml_document_add_scalar(doc, NULL, (yaml_char_t *)value,
+									(int)strlen(value),
+									YAML_PLAIN_SCALAR_STYLE)
+					     : yaml_document_add_mapping(doc, NULL, YAML_FLOW_MAPPING_STYLE);
+				if (!k || !v || !yaml_document_append_mapping_pair(doc, id, k, v))
+					return "out of memory";
+				yaml_document_get_node(doc, k)->start_mark = mark;
+				yaml_document_get_node(doc, v)->start_mark = mark;
+				if (last)
+					return NULL;
+				n = yaml_document_get_node(doc, id);
+				found = v;
+				index = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start) - 1;
+			}
+			at = (slot_t){id, index};
+			id = found;
+			p += len;
 		}
-		size_t len = strcspn(p, ".[");
-		if (!len)
-			return "empty key in the path";
-		if (n->type != YAML_MAPPING_NODE)
-			return "the path goes through a value that is not a mapping";
-		int found = 0;
-		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top;
-		     q++) {
-			yaml_node_t *k = yaml_document_get_node(doc, q->key);
-			if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == len &&
-			    !memcmp(k->data.scalar.value, p, len))
-				found = q->value;
-		}
-		bool last = p[len] == '\0';
-		if (!found) {
-			/* Add the key: a scalar at the end of the path, else a mapping. Adding nodes
-			 * moves them in memory: only ids survive. */
-			yaml_mark_t mark = n->start_mark;
-			char *key = strndup(p, len);
-			if (!key)
-				return "out of memory";
-			int k = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)key, (int)len,
-							 YAML_PLAIN_SCALAR_STYLE);
-			free(key);
-			int v = last ? yaml_document_add_scalar(doc, NULL, (yaml_char_t *)value,
-								(int)strlen(value),
-								YAML_PLAIN_SCALAR_STYLE)
-				     : yaml_document_add_mapping(doc, NULL, YAML_FLOW_MAPPING_STYLE);
-			if (!k || !v || !yaml_document_append_mapping_pair(doc, id, k, v))
-				return "out of memory";
-			yaml_document_get_node(doc, k)->start_mark = mark;
-			yaml_document_get_node(doc, v)->start_mark = mark;
-			if (last)
-				return NULL;
-			found = v;
-		}
-		id = found;
-		p += len;
-		if (*p == '.')
+		if (*p == '.') {
 			p++;
+			if (!*p)
+				return "empty key in the path";
+		} else if (*p && *p != '[') {
+			return "expected . or [ after a key or an index in the path";
+		}
 	}
 	yaml_node_t *n = yaml_document_get_node(doc, id);
 	if (n->type != YAML_SCALAR_NODE)
 		return "the value at the path is a list or a mapping, not a scalar";
-	char *v = strdup(value);
+	/* A new scalar in the parent's slot (an alias elsewhere keeps the old one), where the
+	 * old one was for messages. */
+	yaml_mark_t mark = n->start_mark, end = n->end_mark;
+	int v = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)value, (int)strlen(value),
+					 YAML_PLAIN_SCALAR_STYLE);
 	if (!v)
 		return "out of memory";
-	free(n->data.scalar.value);
-	n->data.scalar.value = (yaml_char_t *)v;
-	n->data.scalar.length = strlen(v);
-	n->data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
+	yaml_document_get_node(doc, v)->start_mark = mark;
+	yaml_document_get_node(doc, v)->end_mark = end;
+	if (!at.parent)
+		return "the document is a scalar";
+	*slot_ref(doc, at) = v;
 	return NULL;
 }
 

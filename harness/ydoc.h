@@ -53,9 +53,10 @@ ycur_t ydoc_root(ydoc_t *d);
 
 /* Sets the scalar at `path` ("steps[0].stream.window.size", keys separated by dots, sequence
  * entries by [i]) to `value`, as if the file said so: an existing scalar is replaced, missing
- * mapping keys are added (the last as a scalar, the others as mappings). Returns NULL, or what
- * is wrong (a static message: the path crosses a scalar, an index is out of range, the node
- * at the path is not a scalar, out of memory). */
+ * mapping keys are added (the last as a scalar, the others as mappings); nodes an alias shares
+ * are copied first, so the alias keeps its value. Returns NULL, or what is wrong (a static
+ * message: the path crosses a scalar, an index is out of range, the node at the path is not a
+ * scalar, out of memory), in which case the document may be half changed: discard it. */
 const char *ydoc_set(ydoc_t *d, const char *path, const char *value);
 
 /* A setting from the command line: PATH=VALUE (prefix: what was cut off the path the user

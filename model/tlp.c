@@ -5,27 +5,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-bool tlp_is_memory(const tlp_t *t)
-{
-	return t->type == TLP_MRD || t->type == TLP_MWR ||
-	       (t->type == TLP_MSG && t->msg_routing == TLP_MSG_BY_ADDR);
-}
-
-bool tlp_routed_by_id(const tlp_t *t)
-{
-	switch (t->type) {
-	case TLP_CPL:
-	case TLP_CPLD:
-	case TLP_CFGRD:
-	case TLP_CFGWR:
-		return true;
-	case TLP_MSG:
-		return t->msg_routing == TLP_MSG_BY_ID;
-	default:
-		return false;
-	}
-}
-
 bool tlp_is_non_posted(const tlp_t *t)
 {
 	return t->type == TLP_MRD || t->type == TLP_CFGRD || t->type == TLP_CFGWR;

@@ -96,10 +96,28 @@ typedef struct tlp {
 	const uint8_t *payload;
 } tlp_t;
 
-/* True for the request types that carry an address. */
-bool tlp_is_memory(const tlp_t *t);
+/* True for the request types that carry an address. (Inline: routing asks it per port.) */
+static inline bool tlp_is_memory(const tlp_t *t)
+{
+	return t->type == TLP_MRD || t->type == TLP_MWR ||
+	       (t->type == TLP_MSG && t->msg_routing == TLP_MSG_BY_ADDR);
+}
+
 /* True for types routed by ID (completions, configuration requests, ID-routed messages). */
-bool tlp_routed_by_id(const tlp_t *t);
+static inline bool tlp_routed_by_id(const tlp_t *t)
+{
+	switch (t->type) {
+	case TLP_CPL:
+	case TLP_CPLD:
+	case TLP_CFGRD:
+	case TLP_CFGWR:
+		return true;
+	case TLP_MSG:
+		return t->msg_routing == TLP_MSG_BY_ID;
+	default:
+		return false;
+	}
+}
 /* True for non-posted requests (a completion comes back). */
 bool tlp_is_non_posted(const tlp_t *t);
 /* True for requests (anything but a completion). */
