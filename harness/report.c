@@ -2,6 +2,7 @@
 /* report.c — see report.h. */
 #include "report.h"
 #include "report_irq.h"
+#include "report_stats.h"
 #include "resv.h"
 
 #include <inttypes.h>
@@ -772,6 +773,7 @@ void report_run_text(FILE *out, const scenario_t *s)
 			fprintf(out, "    expectation: NOT MET: %s\n", st->mismatch);
 	}
 	report_irq_tail_text(out, s);
+	report_stats_text(out, s);
 	if (s->expect.present) {
 		const run_expect_t *e = &s->expect;
 		unsigned total = 0;
@@ -1165,6 +1167,7 @@ void report_run_json(FILE *out, const scenario_t *s)
 	}
 	jw_arr_end(&j);
 	report_irq_json(&j, s);
+	report_stats_json(&j, s);
 	uint32_t met, not_met, none;
 	scenario_tally(s, &met, &not_met, &none);
 	jw_key(&j, "summary");

@@ -2368,6 +2368,8 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 		/* Root complexes share the SMMU's TBUs in turn (rc0 on TBU 0, rc1 on TBU 1...). */
 		unsigned tbu = st->route.rc % p->smmus[si].params.tbus;
 		smmu_translate_timed(sc->sys.smmu[si], tbu, &txn, &st->iommu, &st->iommu_lat);
+		if (sc->trace && !st->iommu_lat.utlb_hit && !st->iommu_lat.tlb_hit)
+			trace_smmu_slots(sc, si); /* occupancy when a miss reaches the TCU */
 		const smmu_xlate_t *x = &st->iommu;
 		pcie_why_t why = x->outcome == SMMU_XLATE_ABORT ? PCIE_WHY_IOMMU_ABORT
 				 : x->outcome == SMMU_XLATE_FAULT

@@ -221,6 +221,24 @@ void trace_delivery(scenario_t *s, const gic_delivery_t *d)
 	     args);
 }
 
+void trace_smmu_slots(scenario_t *s, int smmu)
+{
+	struct trace_state *t = s->trace;
+	if (!t || (t->requests >= TRACE_MAX_REQUESTS))
+		return;
+	uint32_t tr, wk;
+	sim_time_t now = sim_now(s->sys.sim);
+	smmu_slots_busy(s->sys.smmu[smmu], now, &tr, &wk);
+	begin_event(t);
+	fputs("{\"ph\":\"C\",\"name\":", t->f);
+	char nm[64];
+	snprintf(nm, sizeof nm, "%s TCU slots busy", s->platform.smmus[smmu].name);
+	str(t->f, nm);
+	fprintf(t->f, ",\"pid\":%d,\"ts\":", PID_FABRIC);
+	us(t->f, now - s->t0);
+	fprintf(t->f, ",\"args\":{\"translation\":%u,\"walk\":%u}}", tr, wk);
+}
+
 char *trace_end(scenario_t *s, size_t *len)
 {
 	struct trace_state *t = s->trace;

@@ -23,6 +23,8 @@ bool trace_begin(scenario_t *s);
 /* Called by the runner: a request (or action step) ended; an interrupt was taken. */
 void trace_request(scenario_t *s, const step_t *st);
 void trace_delivery(scenario_t *s, const gic_delivery_t *d);
+/* An SMMU's TCU occupancy now (slots busy), as a counter track. */
+void trace_smmu_slots(scenario_t *s, int smmu);
 /* Ends recording: the whole JSON text (malloc'ed; *len its length), or NULL. */
 char *trace_end(scenario_t *s, size_t *len);
 

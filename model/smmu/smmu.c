@@ -3,6 +3,7 @@
 #include "smmu_internal.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 smmu_params_t smmu_params_default(void)
@@ -158,8 +159,8 @@ smmu_t *smmu_create(sim_t *sim, const smmu_params_t *p, mem_port_t mem, const ch
 	ok = ok && s->tbu_clk >= 0 && (s->utlb || !p->tbus) && s->slot_free && s->walk_free &&
 	     s->stalls;
 	for (unsigned i = 0; ok && i < p->tbus; i++) {
-		char nm[24] = "utlbN";
-		nm[4] = (char)('0' + i % 10);
+		char nm[24];
+		snprintf(nm, sizeof nm, "utlb%u", i);
 		ok = cache_init(&s->utlb[i], nm, p->utlb, sim);
 	}
 	if (!ok) {
@@ -190,8 +191,23 @@ void smmu_destroy(smmu_t *s)
 	free(s);
 }
 
+void smmu_slots_busy(const smmu_t *s, sim_time_t t, uint32_t *translation, uint32_t *walk)
+{
+	const smmu_params_t *p = &s->p;
+	uint32_t n = 0, w = 0;
+	for (unsigned i = 0; i < (p->translation_slots ? p->translation_slots : 1); i++)
+		n += s->slot_free[i] > t;
+	for (unsigned i = 0; i < (p->walk_slots ? p->walk_slots : 1); i++)
+		w += s->walk_free[i] > t;
+	*translation = n;
+	*walk = w;
+}
+
 const cache_t *smmu_cache(const smmu_t *s, const char *name)
 {
+	for (unsigned i = 0; s->utlb && i < s->p.tbus; i++)
+		if (!strcmp(name, s->utlb[i].name))
+			return &s->utlb[i];
 	if (!strcmp(name, "tlb"))
 		return &s->tlb;
 	if (!strcmp(name, "cfg"))

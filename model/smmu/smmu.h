@@ -205,11 +205,16 @@ typedef struct smmu_stats {
 	uint64_t stalls;           /* transactions stalled */
 	uint64_t resumes;          /* stalled transactions retried by CMD_RESUME */
 	uint64_t stall_terms;      /* stalled transactions terminated (RESUME or STALL_TERM) */
+	/* TCU occupancy (timed translations): the most translation and walk slots busy at once. */
+	uint32_t peak_translation_slots, peak_walk_slots;
 } smmu_stats_t;
 
 const smmu_stats_t *smmu_stats(const smmu_t *s);
-/* The SMMU's caches, for statistics: "tlb", "cfg", "wc.s1.l1" ... "wc.s2.l3". NULL if none. */
+/* The SMMU's caches, for statistics: "utlb0" (TBU 0's) ..., "tlb", "cfg", "wc.s1.l0" ...
+ * "wc.s2.l3". NULL if none. */
 const cache_t *smmu_cache(const smmu_t *s, const char *name);
+/* TCU slots busy at time t (translation and walk), as timed translations reserved them. */
+void smmu_slots_busy(const smmu_t *s, sim_time_t t, uint32_t *translation, uint32_t *walk);
 const char *smmu_name(const smmu_t *s);
 
 #ifdef __cplusplus

@@ -171,6 +171,15 @@ void smmu_translate_timed(smmu_t *s, unsigned tbu, const smmu_txn_t *t, smmu_xla
 	now = cycles(s, s->tcu_clk, now, p->tcu_response_cycles);
 	lat->response = now - mark;
 	s->slot_free[slot] = now;
+	if (p->translation_slots > 1 || p->walk_slots > 1) {
+		/* Occupancy when this one took its slot (the others still busy then, and it). */
+		uint32_t busy, walks;
+		smmu_slots_busy(s, t0 + lat->utlb + lat->tlb + lat->link + lat->tcu_queue, &busy, &walks);
+		if (busy > s->stats.peak_translation_slots)
+			s->stats.peak_translation_slots = busy;
+		if (walks > s->stats.peak_walk_slots)
+			s->stats.peak_walk_slots = walks;
+	}
 
 	if (x->outcome == SMMU_XLATE_OK && x->path != SMMU_PATH_STE_BYPASS &&
 	    x->path != SMMU_PATH_ATS_TRANSLATED) {
