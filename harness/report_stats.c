@@ -56,6 +56,40 @@ static dev_stats_t *per_device(const scenario_t *s)
 	return d;
 }
 
+static int cmp_time(const void *a, const void *b)
+{
+	sim_time_t x = *(const sim_time_t *)a, y = *(const sim_time_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Interrupts through controller c (ITSs first, then GICv2m frames), found by the vector
+ * their INTID is: how many, and min, p50, p99, max of raised-to-taken. */
+static uint32_t msi_path(const scenario_t *s, int c, sim_time_t q[4])
+{
+	sim_time_t *v = malloc((s->ndeliveries + 1) * sizeof *v);
+	uint32_t n = 0;
+	int nits = (int)s->platform.gic.nits;
+	for (uint32_t i = 0; v && i < s->ndeliveries; i++) {
+		const gic_delivery_t *d = &s->deliveries[i];
+		for (uint32_t k = 0; k < s->nvectors; k++) {
+			const irq_vector_t *x = &s->vectors[k];
+			if (x->intid == d->intid && (x->its ? x->ctrl : nits + x->ctrl) == c) {
+				v[n++] = d->taken_at - d->raised_at;
+				break;
+			}
+		}
+	}
+	if (n) {
+		qsort(v, n, sizeof *v, cmp_time);
+		q[0] = v[0];
+		q[1] = v[(n + 1) / 2 - 1];
+		q[2] = v[((uint64_t)n * 99 + 99) / 100 - 1];
+		q[3] = v[n - 1];
+	}
+	free(v);
+	return n;
+}
+
 static void ns(char *buf, size_t size, sim_time_t t)
 {
 	if (t % SIM_NS)
@@ -104,6 +138,22 @@ void report_stats_text(FILE *out, const scenario_t *s)
 			fprintf(out, "%s %s %s", c ? ";" : "", names[c], r);
 		}
 		fputc('\n', out);
+	}
+	/* MSI paths: from the controller raising the interrupt to a PE taking it. */
+	for (int c = 0; c < (int)(p->gic.nits + p->gic.nv2m); c++) {
+		sim_time_t q[4];
+		uint32_t n = msi_path(s, c, q);
+		if (!n)
+			continue;
+		char a[32], b[32], e[32], f[32];
+		ns(a, sizeof a, q[0]);
+		ns(b, sizeof b, q[1]);
+		ns(e, sizeof e, q[2]);
+		ns(f, sizeof f, q[3]);
+		fprintf(out, "  MSIs through %s: %u taken; raised to taken: min %s, p50 %s, p99 %s, "
+			     "max %s\n",
+			c < (int)p->gic.nits ? p->gic.its[c].name : p->gic.v2m[c - (int)p->gic.nits].name,
+			n, a, b, e, f);
 	}
 	dev_stats_t *d = per_device(s);
 	for (uint32_t f = 0; d && f < p->fabric.nfuncs; f++) {
@@ -176,6 +226,26 @@ void report_stats_json(jw_t *j, const scenario_t *s)
 		cache_json(j, "event", its_cache(its, "event"));
 		cache_json(j, "device", its_cache(its, "device"));
 		cache_json(j, "collection", its_cache(its, "collection"));
+		jw_obj_end(j);
+		jw_obj_end(j);
+	}
+	jw_arr_end(j);
+	jw_key(j, "msi_paths");
+	jw_arr(j);
+	for (int c = 0; c < (int)(p->gic.nits + p->gic.nv2m); c++) {
+		sim_time_t q[4];
+		uint32_t n = msi_path(s, c, q);
+		if (!n)
+			continue;
+		jw_obj(j);
+		jw_kstr(j, "controller",
+			c < (int)p->gic.nits ? p->gic.its[c].name : p->gic.v2m[c - (int)p->gic.nits].name);
+		jw_ku64(j, "taken", n);
+		static const char *const qn[4] = {"min", "p50", "p99", "max"};
+		jw_key(j, "raised_to_taken_ps");
+		jw_obj(j);
+		for (int k = 0; k < 4; k++)
+			jw_ku64(j, qn[k], q[k]);
 		jw_obj_end(j);
 		jw_obj_end(j);
 	}
