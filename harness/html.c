@@ -176,9 +176,9 @@ static void write_page(FILE *f, const void *ctx)
 		inline_svg(f, pg->topology);
 		fputs("</div>\n", f);
 	} else {
-		fputs("<p>(no picture: ", f);
+		fputs("<p>No picture: ", f);
 		esc(f, pg->topology_why ? pg->topology_why : "?");
-		fputs(")</p>\n", f);
+		fputs(".</p>\n", f);
 	}
 	fputs("<h2>Steps</h2>\n<table>\n<tr><th>#</th><th>step</th><th>from</th><th>what</th>"
 	      "<th>outcome</th><th>latency (ns)</th><th>violations</th><th>expectation</th></tr>\n",

@@ -444,9 +444,11 @@ static int cmd_sweep(int argc, char **argv)
 							 argv[i]);
 				o.metric = argv[i];
 			} else {
+				char given[512];
+				snprintf(given, sizeof given, "%s", argv[i]);
 				const char *why = sweep_add_key(&o, argv[i]);
 				if (why) {
-					fprintf(stderr, "iofab: --set %s: %s\n", argv[i], why);
+					fprintf(stderr, "iofab: --set %s: %s\n", given, why);
 					return EXIT_BAD_INPUT;
 				}
 			}

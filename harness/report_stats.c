@@ -221,6 +221,7 @@ void report_stats_json(jw_t *j, const scenario_t *s)
 		jw_ku64(j, "translated", st->translated);
 		jw_ku64(j, "dropped", st->dropped);
 		jw_ku64(j, "table_reads", st->table_reads);
+		jw_ku64(j, "commands", st->commands);
 		jw_key(j, "caches");
 		jw_obj(j);
 		cache_json(j, "event", its_cache(its, "event"));
