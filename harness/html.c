@@ -12,18 +12,7 @@
 #include "outfile.h"
 #include "report.h"
 
-static void esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
+#define esc outfile_xml_text
 
 static void ns(FILE *f, sim_time_t t)
 {

@@ -7,6 +7,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,24 @@ static void run_progress(void *ctx, const scenario_t *s, uint64_t requests, sim_
 	fflush(stderr);
 }
 
+/* Whether a file could be written at path (its directory exists and is writable), or, for
+ * a directory to create, whether it exists writable or its parent is. Checked for every
+ * output before anything runs, so that no output is written when one cannot be. */
+static bool writable(const char *path, bool is_dir)
+{
+	struct stat st;
+	if (is_dir && !stat(path, &st))
+		return S_ISDIR(st.st_mode) && !access(path, W_OK);
+	char *copy = strdup(path);
+	if (!copy)
+		return false;
+	char *slash = strrchr(copy, '/');
+	const char *dir = slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".";
+	bool ok = !stat(dir, &st) && S_ISDIR(st.st_mode) && !access(dir, W_OK);
+	free(copy);
+	return ok;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	const char *file = NULL, *json = NULL, *trace = NULL, *html = NULL;
@@ -226,6 +245,17 @@ static int cmd_run(int argc, char **argv)
 		return bad_usage("%s: missing SCENARIO.yaml", "run");
 	yerrs_t errs = {0};
 	scenario_t s;
+	const char *outs[3] = {json, trace, html};
+	for (int k = 0; k < 3; k++)
+		if (outs[k] && !writable(outs[k], k == 2)) {
+			if (k == 2)
+				fprintf(stderr, "iofab: cannot write the HTML report in %s: no such "
+						"directory, and its parent cannot hold one\n",
+					outs[k]);
+			else
+				fprintf(stderr, "iofab: cannot write %s\n", outs[k]);
+			return EXIT_BAD_INPUT;
+		}
 	if (!scenario_load_set(&s, file, sets, nsets, &errs))
 		return print_errors(&errs);
 	if (isatty(STDERR_FILENO))

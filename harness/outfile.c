@@ -26,3 +26,19 @@ bool outfile_write(const char *path, void (*write)(FILE *f, const void *ctx), co
 	free(tmp);
 	return ok;
 }
+
+void outfile_xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, f);
+			break;
+		}
+	}
+}

@@ -145,6 +145,17 @@ bool platform_parse_gic(platform_t *p, const ycur_t *c);
 bool platform_parse_geom(const ycur_t *c, cache_geom_t *g);
 
 /* The DeviceID an ITS sees for a Requester ID of root complex rc. */
+/* The GICv2m frames root complex rc's MSIs can reach, as a mask (frames 0..63): those
+ * whose `rcs` name it (all of them for a root complex past the 64th). */
+static inline uint64_t platform_v2m_reach(const platform_t *p, uint32_t rc)
+{
+	uint64_t reach = 0;
+	for (unsigned fr = 0; fr < p->gic.nv2m && fr < 64; fr++)
+		if (rc >= 64 || (p->gic.v2m[fr].rcs >> rc & 1))
+			reach |= 1ull << fr;
+	return reach;
+}
+
 static inline uint32_t platform_device_id(const platform_t *p, uint32_t rc, uint16_t rid)
 {
 	return p->rc_devid_base[rc] + rid;

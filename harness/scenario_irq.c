@@ -266,10 +266,7 @@ bool scenario_alloc_vectors(scenario_t *s, int32_t fn, uint32_t count, int owner
 			/* The first frame with room among those the function's root complex
 			 * reaches (the frame its firmware names as MSI parent; all of them when
 			 * every frame is reachable, as Linux assumes). */
-			uint64_t reach = 0;
-			for (unsigned fr = 0; fr < p->gic.nv2m && fr < 64; fr++)
-				if (f->rc >= 64 || (p->gic.v2m[fr].rcs >> f->rc & 1))
-					reach |= 1ull << fr;
+			uint64_t reach = platform_v2m_reach(p, f->rc);
 			uint32_t frame;
 			v->intid = v2m_drv_alloc_in(&s->sys.v2md, 1, cpu, reach, &frame);
 			if (!v->intid) {

@@ -165,10 +165,7 @@ void scenario_migrate_irqs(scenario_t *s, step_t *st, const platform_t *dst, con
 				unsigned cpu = 0;
 				while (!(mask >> cpu & 1))
 					cpu++;
-				uint64_t reach = 0;
-				for (unsigned fr = 0; fr < dst->gic.nv2m && fr < 64; fr++)
-					if (f->rc >= 64 || (dst->gic.v2m[fr].rcs >> f->rc & 1))
-						reach |= 1ull << fr;
+				uint64_t reach = platform_v2m_reach(dst, f->rc);
 				uint32_t frame = 0;
 				intid = v2m_drv_alloc_in(&d.v2md, 1, cpu, reach, &frame);
 				if (!intid) {

@@ -229,22 +229,6 @@ static uint64_t metric_of(const sweep_stream_t *w, const char *m)
 	return w->rps;
 }
 
-static void xml_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '"')
-			fputs("&quot;", f);
-		else
-			fputc(*s, f);
-	}
-}
-
 /* A round axis top at or above v: 1, 2 or 5 times a power of ten. */
 static uint64_t nice_top(uint64_t v)
 {
@@ -300,7 +284,7 @@ static void write_svg(FILE *f, const void *ctxp)
 		W, H, W, H);
 	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
 	fputs("<text x=\"20\" y=\"24\" font-size=\"15\" font-weight=\"bold\">", f);
-	xml_text(f, ctx->recs[0].nstreams ? ctx->recs[0].st[0].name : o->scenario);
+	outfile_xml_text(f, ctx->recs[0].nstreams ? ctx->recs[0].st[0].name : o->scenario);
 	fputs("</text>\n", f);
 	/* Axes, grid and ticks. */
 	fprintf(f, "<g stroke=\"#ccc\">\n");
@@ -320,11 +304,11 @@ static void write_svg(FILE *f, const void *ctxp)
 		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n", px,
 			T + ph, px, T + ph + 5);
 		fprintf(f, "<text x=\"%d\" y=\"%d\">", px, T + ph + 20);
-		xml_text(f, o->keys[0].values[x]);
+		outfile_xml_text(f, o->keys[0].values[x]);
 		fputs("</text>\n", f);
 	}
 	fprintf(f, "<text x=\"%d\" y=\"%d\">", L + pw / 2, H - 22);
-	xml_text(f, o->keys[0].key);
+	outfile_xml_text(f, o->keys[0].key);
 	fputs("</text>\n</g>\n", f);
 	fprintf(f, "<text transform=\"translate(22 %d) rotate(-90)\" text-anchor=\"middle\">%s%s</text>\n",
 		T + ph / 2, m, latency ? " latency (ns)" : "");
@@ -336,25 +320,27 @@ static void write_svg(FILE *f, const void *ctxp)
 	for (size_t c = 0; c < per_x; c++)
 		for (uint32_t s = 0; s < nstreams; s++, series++) {
 			const char *col = palette[series % (sizeof palette / sizeof palette[0])];
-			fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", col);
-			for (unsigned x = 0; x < nx; x++) {
-				const sweep_rec_t *r = &ctx->recs[x * per_x + c];
-				if (s >= r->nstreams)
-					continue;
-				uint64_t v = metric_of(&r->st[s], m);
-				int px = L + (nx > 1 ? pw * (int)x / (int)(nx - 1) : pw / 2);
-				int py = T + ph - (int)((uint64_t)ph * v / (latency ? 1000 : 1) / top);
-				fprintf(f, "%s%d,%d", x ? " " : "", px, py);
-			}
-			fputs("\"/>\n", f);
-			for (unsigned x = 0; x < nx; x++) {
-				const sweep_rec_t *r = &ctx->recs[x * per_x + c];
-				if (s >= r->nstreams)
-					continue;
-				uint64_t v = metric_of(&r->st[s], m);
-				int px = L + (nx > 1 ? pw * (int)x / (int)(nx - 1) : pw / 2);
-				int py = T + ph - (int)((uint64_t)ph * v / (latency ? 1000 : 1) / top);
-				fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>\n", px, py, col);
+			/* The series' points: the line through them, then a dot on each. */
+			for (int pass = 0; pass < 2; pass++) {
+				if (!pass)
+					fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+						   "points=\"",
+						col);
+				for (unsigned x = 0; x < nx; x++) {
+					const sweep_rec_t *r = &ctx->recs[x * per_x + c];
+					if (s >= r->nstreams)
+						continue;
+					uint64_t v = metric_of(&r->st[s], m);
+					int px = L + (nx > 1 ? pw * (int)x / (int)(nx - 1) : pw / 2);
+					int py = T + ph - (int)((uint64_t)ph * v / (latency ? 1000 : 1) / top);
+					if (!pass)
+						fprintf(f, "%s%d,%d", x ? " " : "", px, py);
+					else
+						fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>\n",
+							px, py, col);
+				}
+				if (!pass)
+					fputs("\"/>\n", f);
 			}
 			/* The legend: the other keys' values (and the stream, if several). */
 			int ly = T + 10 + 18 * (int)series;
@@ -366,9 +352,9 @@ static void write_svg(FILE *f, const void *ctxp)
 				if (o->keys[k].n == 1)
 					continue; /* the same in every series */
 				const char *key = strrchr(o->keys[k].key, '.');
-				xml_text(f, key ? key + 1 : o->keys[k].key);
+				outfile_xml_text(f, key ? key + 1 : o->keys[k].key);
 				fputc('=', f);
-				xml_text(f, value_of(o, c, k));
+				outfile_xml_text(f, value_of(o, c, k));
 				fputc(' ', f);
 			}
 			if (nstreams > 1 || o->nkeys == 1)

@@ -158,22 +158,6 @@ static void print_line(FILE *out, const job_t *j)
 		fprintf(out, "  %s\n", j->r.message);
 }
 
-static void xml_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, f);
-			break;
-		}
-	}
-}
-
 typedef struct junit {
 	const job_t *jobs;
 	size_t n, failed, bad;
@@ -189,14 +173,14 @@ static void junit_xml(FILE *f, const void *ctx)
 	for (size_t i = 0; i < ju->n; i++) {
 		const job_t *j = &ju->jobs[i];
 		fputs("    <testcase classname=\"iofab.scenario\" name=\"", f);
-		xml_text(f, j->path);
+		outfile_xml_text(f, j->path);
 		fputs("\"", f);
 		if (j->r.kind == RES_PASS) {
 			fputs("/>\n", f);
 			continue;
 		}
 		fprintf(f, ">\n      <%s message=\"", j->r.kind == RES_FAIL ? "failure" : "error");
-		xml_text(f, j->r.message);
+		outfile_xml_text(f, j->r.message);
 		fprintf(f, "\"/>\n    </testcase>\n");
 	}
 	fprintf(f, "  </testsuite>\n</testsuites>\n");
