@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -292,6 +293,10 @@ char *draw_svg(const char *dot_text, size_t len, const char **why)
 	}
 	close(in[0]);
 	close(outp[1]);
+	/* A dot that failed to start closes its end: writing then must fail, not kill us. */
+	struct sigaction ign = {0}, old_pipe;
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &old_pipe);
 	/* Feed the text while reading the picture (either pipe may fill). */
 	char *buf = NULL;
 	size_t n = 0, cap = 0, sent = 0;
@@ -338,6 +343,7 @@ char *draw_svg(const char *dot_text, size_t len, const char **why)
 	if (in[1] >= 0)
 		close(in[1]);
 	close(outp[0]);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	int status = 0;
 	waitpid(pid, &status, 0);
 	if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !n) {

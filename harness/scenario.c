@@ -2209,6 +2209,7 @@ static void finish_step(sim_t *sim, void *ctx, uint64_t arg)
 	step_t *st = &rn->s->steps[arg];
 	if (rn->s->trace) {
 		st->end = sim_now(sim);
+		scenario_invariants(rn->s, st); /* for the trace (the step recomputes them) */
 		trace_request(rn->s, st);
 	}
 	if (st->act == ACT_NONE && !(++rn->s->requests % SCENARIO_PROGRESS_EVERY) &&
@@ -2722,6 +2723,7 @@ bool scenario_run(scenario_t *s)
 		if (s->steps[i].stall_pending) {
 			s->steps[i].end = sim_now(sim);
 			check(s, &s->steps[i]);
+			trace_request(s, &s->steps[i]); /* still held in the SMMU */
 		}
 	/* Interrupts are taken after the write that raised them completed (or never): MSI
 	 * steps are judged once everything has run. */

@@ -158,7 +158,7 @@ void trace_request(scenario_t *s, const step_t *st)
 	if (!t)
 		return;
 	uint32_t idx = (uint32_t)(st - s->steps);
-	char nm[160], args[320];
+	char nm[160], args[800];
 	if (st->act != ACT_NONE) {
 		snprintf(nm, sizeof nm, "[%u] %s", idx + 1, st->name);
 		span(t, PID_FABRIC, TID_HOST, "action", nm, st->start - s->t0, st->end - st->start, NULL);
@@ -173,12 +173,17 @@ void trace_request(scenario_t *s, const step_t *st)
 	char tl[200];
 	tlp_format(tl, sizeof tl, &st->tlp);
 	snprintf(nm, sizeof nm, "[%u] %s", idx + 1, tl);
-	char esc[200];
+	char esc[600];
 	size_t k = 0;
-	for (const char *c = st->name; *c && k + 2 < sizeof esc; c++) {
-		if (*c == '"' || *c == '\\')
+	for (const char *c = st->name; *c && k + 7 < sizeof esc; c++) {
+		if (*c == '"' || *c == '\\') {
 			esc[k++] = '\\';
-		esc[k++] = *c;
+			esc[k++] = *c;
+		} else if ((unsigned char)*c < 0x20) {
+			k += (size_t)snprintf(esc + k, sizeof esc - k, "\\u%04x", (unsigned char)*c);
+		} else {
+			esc[k++] = *c;
+		}
 	}
 	esc[k] = '\0';
 	snprintf(args, sizeof args, "\"step\":\"%s\",\"outcome\":\"%s\",\"violations\":%u", esc,

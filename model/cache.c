@@ -49,21 +49,24 @@ static bool key_eq(const uint64_t *a, const uint64_t *b)
 	return true;
 }
 
-cache_line_t *cache_lookup(cache_t *c, uint64_t region, const uint64_t *key)
+cache_line_t *cache_probe(cache_t *c, uint64_t region, const uint64_t *key)
 {
-	if (!c->g.entries) {
-		c->misses++;
+	if (!c->g.entries)
 		return NULL;
-	}
 	cache_line_t *set = set_of(c, region);
 	for (uint32_t w = 0; w < c->g.ways; w++)
 		if (set[w].valid && key_eq(set[w].key, key)) {
 			set[w].stamp = ++c->tick;
-			c->hits++;
 			return &set[w];
 		}
-	c->misses++;
 	return NULL;
+}
+
+cache_line_t *cache_lookup(cache_t *c, uint64_t region, const uint64_t *key)
+{
+	cache_line_t *l = cache_probe(c, region, key);
+	cache_count(c, l != NULL);
+	return l;
 }
 
 void cache_fill(cache_t *c, uint64_t region, const uint64_t *key, const uint64_t *data)

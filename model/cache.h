@@ -56,6 +56,16 @@ void cache_free(cache_t *c);
 
 /* The line holding `key` in the set of `region`, or NULL (counted as hit or miss). */
 cache_line_t *cache_lookup(cache_t *c, uint64_t region, const uint64_t *key);
+/* The same, not counted: for a lookup made of several probes (one per page size), which
+ * counts itself once with cache_count(). */
+cache_line_t *cache_probe(cache_t *c, uint64_t region, const uint64_t *key);
+static inline void cache_count(cache_t *c, bool hit)
+{
+	if (hit)
+		c->hits++;
+	else
+		c->misses++;
+}
 /* Inserts (replacing an equal key, else an invalid line, else a victim). */
 void cache_fill(cache_t *c, uint64_t region, const uint64_t *key, const uint64_t *data);
 /* Invalidates every line for which pred(line, ctx) is true; returns how many. */

@@ -43,9 +43,10 @@ static bool utlb_lookup(smmu_t *s, unsigned tbu, const smmu_txn_t *t, smmu_xlate
 		uint64_t key[CACHE_KEY_WORDS];
 		smmu_tlb_key(key, t, shift);
 		cache_line_t *l =
-			cache_lookup(&s->utlb[tbu], smmu_tlb_region(t->sid, key[3]), key);
+			cache_probe(&s->utlb[tbu], smmu_tlb_region(t->sid, key[3]), key);
 		if (!l || ((unsigned)(l->data[1] & 0xff) & need) != need)
 			continue;
+		cache_count(&s->utlb[tbu], true); /* one lookup, however many page sizes probed */
 		smmu_xlate_clear(x);
 		x->outcome = SMMU_XLATE_OK;
 		x->tlb_hit = true;
@@ -58,6 +59,7 @@ static bool utlb_lookup(smmu_t *s, unsigned tbu, const smmu_txn_t *t, smmu_xlate
 		x->ready_at = l->data[3];
 		return true;
 	}
+	cache_count(&s->utlb[tbu], false);
 	return false;
 }
 
@@ -171,7 +173,7 @@ void smmu_translate_timed(smmu_t *s, unsigned tbu, const smmu_txn_t *t, smmu_xla
 	now = cycles(s, s->tcu_clk, now, p->tcu_response_cycles);
 	lat->response = now - mark;
 	s->slot_free[slot] = now;
-	if (p->translation_slots > 1 || p->walk_slots > 1) {
+	{
 		/* Occupancy when this one took its slot (the others still busy then, and it). */
 		uint32_t busy, walks;
 		smmu_slots_busy(s, t0 + lat->utlb + lat->tlb + lat->link + lat->tcu_queue, &busy, &walks);

@@ -61,10 +61,11 @@ static bool tlb_lookup(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 			continue;
 		uint64_t key[CACHE_KEY_WORDS];
 		smmu_tlb_key(key, t, shift);
-		cache_line_t *l = cache_lookup(&s->tlb, smmu_tlb_region(t->sid, key[3]), key);
+		cache_line_t *l = cache_probe(&s->tlb, smmu_tlb_region(t->sid, key[3]), key);
 		if (!l)
 			continue;
 		unsigned perm = (unsigned)(l->data[1] & 0xff);
+		cache_count(&s->tlb, (perm & need) == need); /* one lookup, whatever the probes */
 		if ((perm & need) != need)
 			return false; /* let the walk raise the permission fault */
 		x->outcome = SMMU_XLATE_OK;
@@ -79,6 +80,7 @@ static bool tlb_lookup(smmu_t *s, const smmu_txn_t *t, smmu_xlate_t *x)
 		s->stats.tlb_hits++;
 		return true;
 	}
+	cache_count(&s->tlb, false);
 	return false;
 }
 
