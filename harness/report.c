@@ -616,21 +616,29 @@ static int cmp_time(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+bool time_quantiles(sim_time_t *v, uint32_t n, sim_time_t q[STREAM_QUANTILES])
+{
+	if (!n)
+		return false;
+	qsort(v, n, sizeof *v, cmp_time);
+	/* Nearest rank: the smallest latency with at least q of the values at or below. */
+	static const uint32_t per_mille[STREAM_QUANTILES - 2] = {500, 900, 990, 999};
+	q[0] = v[0];
+	for (int i = 0; i < STREAM_QUANTILES - 2; i++) {
+		uint64_t rank = ((uint64_t)n * per_mille[i] + 999) / 1000;
+		q[i + 1] = v[rank ? rank - 1 : 0];
+	}
+	q[STREAM_QUANTILES - 1] = v[n - 1];
+	return true;
+}
+
 bool stream_percentiles(const stream_t *sm, sim_time_t q[STREAM_QUANTILES])
 {
 	sim_time_t *v = sm->done ? malloc(sm->done * sizeof *v) : NULL;
 	if (!v)
 		return false;
 	memcpy(v, sm->lat, sm->done * sizeof *v);
-	qsort(v, sm->done, sizeof *v, cmp_time);
-	/* Nearest rank: the smallest latency with at least q of the requests at or below. */
-	static const uint32_t per_mille[STREAM_QUANTILES - 2] = {500, 900, 990, 999};
-	q[0] = v[0];
-	for (int i = 0; i < STREAM_QUANTILES - 2; i++) {
-		uint64_t rank = ((uint64_t)sm->done * per_mille[i] + 999) / 1000;
-		q[i + 1] = v[rank ? rank - 1 : 0];
-	}
-	q[STREAM_QUANTILES - 1] = v[sm->done - 1];
+	time_quantiles(v, sm->done, q);
 	free(v);
 	return true;
 }

@@ -34,6 +34,8 @@ void report_topology(FILE *out, const platform_t *p);
 #define STREAM_QUANTILES 6
 extern const char *const stream_quantile_names[STREAM_QUANTILES];
 bool stream_percentiles(const stream_t *sm, sim_time_t q[STREAM_QUANTILES]);
+/* The same of n values (sorted in place); false when n is 0. */
+bool time_quantiles(sim_time_t *v, uint32_t n, sim_time_t q[STREAM_QUANTILES]);
 /* Its requests per `per` picoseconds of its duration (1e12: per second; 1e6 x size: MB/s),
  * rounded down. */
 uint64_t stream_rate(const stream_t *sm, uint64_t per);

@@ -7,6 +7,8 @@
  */
 #include "report_stats.h"
 
+#include "report.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +29,20 @@ static const char *const smmu_caches[] = {"utlb0", "utlb1", "utlb2", "utlb3", "t
 					  "wc.s1.l0", "wc.s1.l1", "wc.s1.l2", "wc.s1.l3",
 					  "wc.s2.l0", "wc.s2.l1", "wc.s2.l2", "wc.s2.l3", NULL};
 
+static void ns(char *buf, size_t size, sim_time_t t)
+{
+	if (t % SIM_NS)
+		snprintf(buf, size, "%" PRIu64 ".%03" PRIu64 " ns", (uint64_t)(t / SIM_NS),
+			 (uint64_t)(t % SIM_NS));
+	else
+		snprintf(buf, size, "%" PRIu64 " ns", (uint64_t)(t / SIM_NS));
+}
+
 typedef struct dev_stats {
 	uint64_t requests;
 	sim_time_t latency; /* summed */
 	uint64_t violations;
+	sim_time_t q[STREAM_QUANTILES]; /* its requests' latency distribution */
 } dev_stats_t;
 
 /* Per function: what its steps (and streams) sent. NULL when out of memory. */
@@ -53,18 +65,68 @@ static dev_stats_t *per_device(const scenario_t *s)
 		for (unsigned k = 0; k < st->nviol; k++)
 			x->violations += st->viol[k].count;
 	}
+	/* Each device's latencies, gathered from its steps and streams, as quantiles. */
+	for (uint32_t f = 0; d && f < s->platform.fabric.nfuncs; f++) {
+		if (!d[f].requests)
+			continue;
+		sim_time_t *v = malloc(d[f].requests * sizeof *v);
+		uint32_t n = 0;
+		for (uint32_t i = 0; v && i < s->nsteps; i++) {
+			const step_t *st = &s->steps[i];
+			if (st->from != (int32_t)f || st->act != ACT_NONE || !st->ran)
+				continue;
+			if (st->stream) {
+				memcpy(v + n, st->stream->lat, st->stream->done * sizeof *v);
+				n += st->stream->done;
+			} else {
+				v[n++] = st->end - st->start;
+			}
+		}
+		if (v)
+			time_quantiles(v, n, d[f].q);
+		free(v);
+	}
 	return d;
 }
 
-static int cmp_time(const void *a, const void *b)
+/* "min A, p50 B, p90 C, p99 D, p99.9 E, max F" */
+static void quantile_text(FILE *out, const sim_time_t q[STREAM_QUANTILES])
 {
-	sim_time_t x = *(const sim_time_t *)a, y = *(const sim_time_t *)b;
-	return x < y ? -1 : x > y;
+	for (int k = 0; k < STREAM_QUANTILES; k++) {
+		char t[32];
+		ns(t, sizeof t, q[k]);
+		fprintf(out, "%s%s %s", k ? ", " : "", stream_quantile_names[k], t);
+	}
+}
+
+static void quantile_json(jw_t *j, const char *key, const sim_time_t q[STREAM_QUANTILES])
+{
+	jw_key(j, key);
+	jw_obj(j);
+	for (int k = 0; k < STREAM_QUANTILES; k++)
+		jw_ku64(j, stream_quantile_names[k], q[k]);
+	jw_obj_end(j);
+}
+
+/* The run's translation latencies of SMMU i, as quantiles; 0 when none. */
+static uint32_t smmu_latency(const scenario_t *s, unsigned i, sim_time_t q[STREAM_QUANTILES])
+{
+	if (!s->smmu_lat || !s->smmu_lat[i].n)
+		return 0;
+	uint32_t n = s->smmu_lat[i].n;
+	sim_time_t *v = malloc(n * sizeof *v);
+	if (!v)
+		return 0;
+	memcpy(v, s->smmu_lat[i].v, n * sizeof *v);
+	time_quantiles(v, n, q);
+	free(v);
+	return n;
 }
 
 /* Interrupts through controller c (ITSs first, then GICv2m frames), found by the vector
  * their INTID is: how many, and min, p50, p99, max of raised-to-taken. */
-static uint32_t msi_path(const scenario_t *s, int c, sim_time_t q[4])
+static uint32_t msi_path(const scenario_t *s, int c, sim_time_t q6[STREAM_QUANTILES],
+			 sim_time_t q[4])
 {
 	sim_time_t *v = malloc((s->ndeliveries + 1) * sizeof *v);
 	uint32_t n = 0;
@@ -80,24 +142,16 @@ static uint32_t msi_path(const scenario_t *s, int c, sim_time_t q[4])
 		}
 	}
 	if (n) {
-		qsort(v, n, sizeof *v, cmp_time);
-		q[0] = v[0];
-		q[1] = v[(n + 1) / 2 - 1];
-		q[2] = v[((uint64_t)n * 99 + 99) / 100 - 1];
-		q[3] = v[n - 1];
+		time_quantiles(v, n, q6);
+		q[0] = q6[0];
+		q[1] = q6[1];
+		q[2] = q6[3];
+		q[3] = q6[5];
 	}
 	free(v);
 	return n;
 }
 
-static void ns(char *buf, size_t size, sim_time_t t)
-{
-	if (t % SIM_NS)
-		snprintf(buf, size, "%" PRIu64 ".%03" PRIu64 " ns", (uint64_t)(t / SIM_NS),
-			 (uint64_t)(t % SIM_NS));
-	else
-		snprintf(buf, size, "%" PRIu64 " ns", (uint64_t)(t / SIM_NS));
-}
 
 void report_stats_text(FILE *out, const scenario_t *s)
 {
@@ -124,6 +178,13 @@ void report_stats_text(FILE *out, const scenario_t *s)
 			fprintf(out, "%s %s %s", shown++ ? ";" : "", smmu_caches[c], r);
 		}
 		fputs(shown ? "\n" : " none used\n", out);
+		sim_time_t q[STREAM_QUANTILES];
+		uint32_t n = smmu_latency(s, i, q);
+		if (n) {
+			fprintf(out, "    translation latency (%u in the run): ", n);
+			quantile_text(out, q);
+			fputc('\n', out);
+		}
 	}
 	for (unsigned i = 0; p->gic.present && i < p->gic.nits; i++) {
 		const its_t *its = s->sys.its[i];
@@ -141,8 +202,8 @@ void report_stats_text(FILE *out, const scenario_t *s)
 	}
 	/* MSI paths: from the controller raising the interrupt to a PE taking it. */
 	for (int c = 0; c < (int)(p->gic.nits + p->gic.nv2m); c++) {
-		sim_time_t q[4];
-		uint32_t n = msi_path(s, c, q);
+		sim_time_t q[4], q6[STREAM_QUANTILES];
+		uint32_t n = msi_path(s, c, q6, q);
 		if (!n)
 			continue;
 		char a[32], b[32], e[32], f[32];
@@ -164,6 +225,9 @@ void report_stats_text(FILE *out, const scenario_t *s)
 		fprintf(out, "  %s: %" PRIu64 " request%s, mean latency %s, %" PRIu64 " violation%s\n",
 			p->fabric.funcs[f].name, d[f].requests, d[f].requests == 1 ? "" : "s", m,
 			d[f].violations, d[f].violations == 1 ? "" : "s");
+		fputs("    latency: ", out);
+		quantile_text(out, d[f].q);
+		fputc('\n', out);
 	}
 	free(d);
 }
@@ -199,6 +263,9 @@ void report_stats_json(jw_t *j, const scenario_t *s)
 		jw_ku64(j, "faults", st->faults);
 		jw_ku64(j, "peak_translation_slots", st->peak_translation_slots);
 		jw_ku64(j, "peak_walk_slots", st->peak_walk_slots);
+		sim_time_t q[STREAM_QUANTILES];
+		if (smmu_latency(s, i, q))
+			quantile_json(j, "translation_latency_ps", q);
 		jw_key(j, "caches");
 		jw_obj(j);
 		for (int c = 0; smmu_caches[c]; c++) {
@@ -234,20 +301,15 @@ void report_stats_json(jw_t *j, const scenario_t *s)
 	jw_key(j, "msi_paths");
 	jw_arr(j);
 	for (int c = 0; c < (int)(p->gic.nits + p->gic.nv2m); c++) {
-		sim_time_t q[4];
-		uint32_t n = msi_path(s, c, q);
+		sim_time_t q[4], q6[STREAM_QUANTILES];
+		uint32_t n = msi_path(s, c, q6, q);
 		if (!n)
 			continue;
 		jw_obj(j);
 		jw_kstr(j, "controller",
 			c < (int)p->gic.nits ? p->gic.its[c].name : p->gic.v2m[c - (int)p->gic.nits].name);
 		jw_ku64(j, "taken", n);
-		static const char *const qn[4] = {"min", "p50", "p99", "max"};
-		jw_key(j, "raised_to_taken_ps");
-		jw_obj(j);
-		for (int k = 0; k < 4; k++)
-			jw_ku64(j, qn[k], q[k]);
-		jw_obj_end(j);
+		quantile_json(j, "raised_to_taken_ps", q6);
 		jw_obj_end(j);
 	}
 	jw_arr_end(j);
@@ -262,6 +324,7 @@ void report_stats_json(jw_t *j, const scenario_t *s)
 		jw_ku64(j, "requests", d[f].requests);
 		jw_ku64(j, "latency_sum_ps", d[f].latency);
 		jw_ku64(j, "violations", d[f].violations);
+		quantile_json(j, "latency_ps", d[f].q);
 		jw_obj_end(j);
 	}
 	free(d);

@@ -1883,6 +1883,9 @@ void scenario_free(scenario_t *s)
 	free(s->buffers);
 	free(s->subdevs);
 	free(s->pasid_bound);
+	for (uint32_t i = 0; s->smmu_lat && i < s->platform.nsmmus; i++)
+		free(s->smmu_lat[i].v);
+	free(s->smmu_lat);
 	free(s->group_size);
 	if (s->have_groups)
 		groups_free(&s->groups);
@@ -2369,6 +2372,17 @@ static void at_host(sim_t *sim, void *ctx, uint64_t arg)
 		/* Root complexes share the SMMU's TBUs in turn (rc0 on TBU 0, rc1 on TBU 1...). */
 		unsigned tbu = st->route.rc % p->smmus[si].params.tbus;
 		smmu_translate_timed(sc->sys.smmu[si], tbu, &txn, &st->iommu, &st->iommu_lat);
+		struct lat_log *ll = sc->smmu_lat ? &sc->smmu_lat[si] : NULL;
+		if (ll && ll->n == ll->cap) {
+			uint32_t cap = ll->cap ? 2 * ll->cap : 1024;
+			sim_time_t *g = realloc(ll->v, cap * sizeof *g);
+			if (g) {
+				ll->v = g;
+				ll->cap = cap;
+			}
+		}
+		if (ll && ll->n < ll->cap)
+			ll->v[ll->n++] = st->iommu_lat.total;
 		if (sc->trace && !st->iommu_lat.utlb_hit && !st->iommu_lat.tlb_hit)
 			trace_smmu_slots(sc, si); /* occupancy when a miss reaches the TCU */
 		const smmu_xlate_t *x = &st->iommu;
@@ -2714,6 +2728,8 @@ bool scenario_run(scenario_t *s)
 		smmu_set_stall_client(s->sys.smmu[i], stall_done, &rn.stall[i]);
 	}
 	scenario_run_expect_start(s);
+	if (!s->smmu_lat) /* statistics: every translation's latency, per SMMU */
+		s->smmu_lat = calloc(s->platform.nsmmus + 1, sizeof *s->smmu_lat);
 	sim_time_t first = s->t0 + (s->steps[0].at_ns >= 0 ? (sim_time_t)s->steps[0].at_ns * SIM_NS : 0);
 	bool ok = sim_schedule_at(sim, first, start_step, &rn, 0) == SIM_OK;
 	if (ok)

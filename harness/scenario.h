@@ -407,6 +407,10 @@ typedef struct scenario {
 			 bool end);
 	void *progress_ctx;
 	uint64_t requests;     /* requests (TLPs sent by steps) done so far */
+	struct lat_log {       /* per SMMU: each timed translation's latency during the run */
+		sim_time_t *v;
+		uint32_t n, cap;
+	} *smmu_lat;
 	uint64_t faults0;      /* the SMMUs' fault count when the steps start */
 	/* Interrupts: owners of PEs (0 is the host) and the vectors the drivers allocated. */
 	char owners[SCENARIO_MAX_OWNERS][32];
