@@ -296,29 +296,44 @@ static int cmd_run(int argc, char **argv)
 	return not_met ? EXIT_MISMATCH : EXIT_OK;
 }
 
+/* As many jobs as processors, by default. */
+static unsigned default_jobs(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus > 0 ? (unsigned)cpus : 1;
+}
+
+/* -j N, --jobs N or -jN at argv[*i] (moving *i past a separate value): false when the
+ * number is missing or outside 1..256. */
+static bool parse_jobs(int argc, char **argv, int *i, unsigned *jobs)
+{
+	const char *a = argv[*i];
+	bool joined = a[2] != '\0' && strcmp(a, "--jobs");
+	const char *val = joined ? a + 2 : *i + 1 < argc ? argv[*i + 1] : NULL;
+	char *end = NULL;
+	long v = val ? strtol(val, &end, 10) : 0;
+	if (!val || *end || v < 1 || v > 256)
+		return false;
+	*jobs = (unsigned)v;
+	if (!joined)
+		(*i)++;
+	return true;
+}
+
 static int cmd_test(int argc, char **argv)
 {
 	const char *junit = NULL;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned jobs = cpus > 0 ? (unsigned)cpus : 1;
+	unsigned jobs = default_jobs();
 	char **paths = calloc((size_t)argc + 1, sizeof *paths);
 	int n = 0;
 	if (!paths)
 		return EXIT_BAD_INPUT;
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--jobs") || !strncmp(argv[i], "-j", 2)) {
-			/* -j N, --jobs N, or -jN */
-			bool joined = argv[i][2] != '\0' && strcmp(argv[i], "--jobs");
-			const char *val = joined ? argv[i] + 2 : i + 1 < argc ? argv[i + 1] : NULL;
-			char *end = NULL;
-			long v = val ? strtol(val, &end, 10) : 0;
-			if (!val || *end || v < 1 || v > 256) {
+		if (!strncmp(argv[i], "-j", 2) || !strcmp(argv[i], "--jobs")) {
+			if (!parse_jobs(argc, argv, &i, &jobs)) {
 				free(paths);
 				return bad_usage("%s needs a number of jobs from 1 to 256", "-j");
 			}
-			jobs = (unsigned)v;
-			if (!joined)
-				i++;
 		} else if (!strcmp(argv[i], "--junit")) {
 			if (++i >= argc) {
 				free(paths);
@@ -454,8 +469,7 @@ static int cmd_sweep(int argc, char **argv)
 {
 	sweep_opts_t o;
 	memset(&o, 0, sizeof o);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	o.jobs = cpus > 0 ? (unsigned)cpus : 1;
+	o.jobs = default_jobs();
 	o.progress = isatty(STDERR_FILENO);
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
@@ -483,15 +497,8 @@ static int cmd_sweep(int argc, char **argv)
 				}
 			}
 		} else if (!strncmp(a, "-j", 2) || !strcmp(a, "--jobs")) {
-			bool joined = a[2] != '\0' && strcmp(a, "--jobs");
-			const char *val = joined ? a + 2 : i + 1 < argc ? argv[i + 1] : NULL;
-			char *end = NULL;
-			long v = val ? strtol(val, &end, 10) : 0;
-			if (!val || *end || v < 1 || v > 256)
+			if (!parse_jobs(argc, argv, &i, &o.jobs))
 				return bad_usage("%s needs a number of jobs from 1 to 256", "-j");
-			o.jobs = (unsigned)v;
-			if (!joined)
-				i++;
 		} else if (!strcmp(a, "--progress")) {
 			o.progress = true;
 		} else if (!strcmp(a, "--no-progress")) {
